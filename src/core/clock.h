@@ -1,0 +1,48 @@
+// Time. Every piece of Candor reads the time through a Clock, so that expiry, hold timeouts and
+// tier reviews can be tested at any date. Timestamps are UTC microseconds since the Unix epoch.
+// SystemClock is thread-safe; ManualClock is thread-safe and moves only when told to.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace candor {
+
+using Duration = std::chrono::microseconds;
+using Timestamp = std::chrono::sys_time<Duration>;
+
+inline constexpr std::int64_t ToMicros(Timestamp t) { return t.time_since_epoch().count(); }
+
+inline constexpr Timestamp FromMicros(std::int64_t us) { return Timestamp(Duration(us)); }
+
+// "2026-11-21T15:03:11Z" (seconds precision, or with .ffffff when there are microseconds).
+std::string FormatRfc3339(Timestamp t);
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    virtual Timestamp Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+public:
+    Timestamp Now() const override;
+};
+
+class ManualClock final : public Clock {
+public:
+    explicit ManualClock(Timestamp start) : now_us_(ToMicros(start)) {}
+
+    Timestamp Now() const override { return FromMicros(now_us_.load()); }
+
+    void Set(Timestamp t) { now_us_.store(ToMicros(t)); }
+
+    void Advance(Duration d) { now_us_.fetch_add(d.count()); }
+
+private:
+    std::atomic<std::int64_t> now_us_;
+};
+
+}  // namespace candor

@@ -1,0 +1,906 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "core/assert.h"
+#include "store/sqlite/migrations.h"
+
+namespace candor::store::sqlite {
+namespace {
+
+// "Cand" in ASCII; marks a file as a Candor database (PRAGMA application_id).
+constexpr std::int32_t kApplicationId = 0x43616e64;
+
+Error StorageError(sqlite3* db, int rc, std::string_view what) {
+    const int primary = rc & 0xff;
+    const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    if (primary == SQLITE_CORRUPT) {
+        return MakeError(ErrorCode::kCorruptDatabase,
+                         fmt::format("database file is corrupt ({}: {})", what, detail));
+    }
+    if (primary == SQLITE_NOTADB) {
+        return MakeError(ErrorCode::kForeignDatabase,
+                         "file is not a Candor database: it is not an SQLite database");
+    }
+    if (primary == SQLITE_CONSTRAINT) {
+        return MakeError(ErrorCode::kAlreadyExists, fmt::format("{}: already exists", what));
+    }
+    return MakeError(ErrorCode::kStorage, fmt::format("{}: {}", what, detail));
+}
+
+// The statements of the store, prepared once per connection. Only bound values vary.
+enum Sql : std::size_t {
+    kBegin,
+    kCommit,
+    kRollback,
+    kSavepoint,
+    kRelease,
+    kRollbackTo,
+    kNextMemberId,
+    kInsertMember,
+    kFindMember,
+    kFindMemberByPublicId,
+    kCountMembers,
+    kNextSystemAccountId,
+    kInsertSystemAccount,
+    kFindSystemAccount,
+    kFindSystemAccountByCode,
+    kListSystemAccounts,
+    kInsertBalance,
+    kLoadBalance,
+    kStoreBalance,
+    kSumBalance,
+    kNextEntryId,
+    kInsertEntry,
+    kInsertPosting,
+    kLoadEntry,
+    kFindPosting,
+    kEntryIdsForAccount,
+    kInsertLot,
+    kLoadLot,
+    kLoadOpenLots,
+    kLoadExpiredLots,
+    kAccountsWithExpiredLots,
+    kUpdateLotRemaining,
+    kInsertLotMove,
+    kLoadLotMoves,
+    kUpdateLotMoveRestored,
+    kInsertHold,
+    kLoadHold,
+    kCloseHold,
+    kTimedOutHolds,
+    kLoadReversal,
+    kStoreReversal,
+    kInsertIdempotency,
+    kFindIdempotency,
+    kScanEntries,
+    kScanPostings,
+    kScanBalances,
+    kScanOpenLotSums,
+    kScanHolds,
+    kScanLotMoves,
+    kScanLots,
+    kSqlCount,
+};
+
+constexpr std::array<const char*, kSqlCount> kSqlText = {
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT candor_command",
+    "RELEASE candor_command",
+    "ROLLBACK TO candor_command",
+    "SELECT COALESCE(MAX(id), 0) + 1 FROM members",
+    "INSERT INTO members (id, public_id, created_at) VALUES (?1, ?2, ?3)",
+    "SELECT id, public_id, created_at FROM members WHERE id = ?1",
+    "SELECT id, public_id, created_at FROM members WHERE public_id = ?1",
+    "SELECT COUNT(*) FROM members",
+    "SELECT COALESCE(MAX(id), 15) + 16 FROM system_accounts",
+    "INSERT INTO system_accounts (id, kind, asset, code, allows_negative, shards, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "SELECT id, kind, asset, code, allows_negative, shards, created_at FROM system_accounts "
+    "WHERE id = ?1",
+    "SELECT id, kind, asset, code, allows_negative, shards, created_at FROM system_accounts "
+    "WHERE code = ?1",
+    "SELECT id, kind, asset, code, allows_negative, shards, created_at FROM system_accounts "
+    "ORDER BY id",
+    "INSERT INTO balances (account_id, shard, balance) VALUES (?1, ?2, 0)",
+    "SELECT balance FROM balances WHERE account_id = ?1 AND shard = ?2",
+    "UPDATE balances SET balance = ?3 WHERE account_id = ?1 AND shard = ?2",
+    "SELECT COUNT(*), SUM(balance) FROM balances WHERE account_id = ?1",
+    "SELECT COALESCE(MAX(id), 0) + 1 FROM entries",
+    "INSERT INTO entries (id, kind, created_at, reference, body, leaf_hash) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "INSERT INTO postings (account_id, entry_id, leg, asset, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT id, kind, created_at, reference, body, leaf_hash FROM entries WHERE id = ?1",
+    "SELECT account_id, entry_id, leg, asset, amount FROM postings "
+    "WHERE account_id = ?1 AND entry_id = ?2 AND leg = ?3",
+    "SELECT DISTINCT entry_id FROM postings WHERE account_id = ?1 AND entry_id < ?2 "
+    "ORDER BY entry_id DESC LIMIT ?3",
+    "INSERT INTO lots (account_id, entry_id, amount, remaining, expires_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots WHERE id = ?1",
+    "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots "
+    "WHERE account_id = ?1 AND remaining > 0 ORDER BY id LIMIT ?2",
+    "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots "
+    "WHERE account_id = ?1 AND remaining > 0 AND expires_at <= ?2 ORDER BY id",
+    "SELECT DISTINCT account_id FROM lots WHERE remaining > 0 AND expires_at <= ?1 "
+    "ORDER BY account_id LIMIT ?2",
+    "UPDATE lots SET remaining = ?2 WHERE id = ?1",
+    "INSERT INTO lot_moves (entry_id, lot_id, position, amount, restored) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT entry_id, lot_id, position, amount, restored FROM lot_moves WHERE entry_id = ?1 "
+    "ORDER BY position",
+    "UPDATE lot_moves SET restored = ?3 WHERE entry_id = ?1 AND lot_id = ?2",
+    "INSERT INTO holds (id, member_id, asset, amount, expires_at, state, closed_by) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "SELECT id, member_id, asset, amount, expires_at, state, closed_by FROM holds WHERE id = ?1",
+    "UPDATE holds SET state = ?2, closed_by = ?3 WHERE id = ?1",
+    "SELECT id, member_id, asset, amount, expires_at, state, closed_by FROM holds "
+    "WHERE state = 0 AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2",
+    "SELECT original_id, whole, reversed_part FROM reversals WHERE original_id = ?1",
+    "INSERT INTO reversals (original_id, whole, reversed_part) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (original_id) DO UPDATE SET whole = excluded.whole, "
+    "reversed_part = excluded.reversed_part",
+    "INSERT INTO idempotency (client_id, key, fingerprint, result_id, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    "SELECT client_id, key, fingerprint, result_id, created_at FROM idempotency "
+    "WHERE client_id = ?1 AND key = ?2",
+    "SELECT id, kind, created_at, reference, body, leaf_hash FROM entries ORDER BY id",
+    "SELECT account_id, entry_id, leg, asset, amount FROM postings "
+    "ORDER BY account_id, entry_id, leg",
+    "SELECT account_id, SUM(balance) FROM balances GROUP BY account_id ORDER BY account_id",
+    "SELECT account_id, SUM(remaining) FROM lots WHERE remaining > 0 GROUP BY account_id "
+    "ORDER BY account_id",
+    "SELECT id, member_id, asset, amount, expires_at, state, closed_by FROM holds ORDER BY id",
+    "SELECT entry_id, lot_id, position, amount, restored FROM lot_moves "
+    "ORDER BY entry_id, position",
+    "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots ORDER BY id",
+};
+
+// A prepared statement in use: binds values, steps, reads columns, and resets itself when it
+// goes out of scope so that the cached statement is ready for its next use.
+class Query {
+public:
+    Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
+    ~Query() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    Query& Bind(int index, std::int64_t value) {
+        sqlite3_bind_int64(stmt_, index, value);
+        return *this;
+    }
+
+    Query& Bind(int index, std::string_view text) {
+        sqlite3_bind_text(
+            stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+
+    Query& BindBlob(int index, std::span<const std::uint8_t> bytes) {
+        sqlite3_bind_blob(
+            stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+
+    // True when a row is ready, false when the statement is done.
+    Result<bool> Step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) {
+            return true;
+        }
+        if (rc == SQLITE_DONE) {
+            return false;
+        }
+        return StorageError(db_, sqlite3_extended_errcode(db_), sqlite3_sql(stmt_));
+    }
+
+    Status Run() {
+        auto stepped = Step();
+        if (!stepped) {
+            return std::move(stepped).error();
+        }
+        return Ok();
+    }
+
+    std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+    bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+    std::string Text(int column) const {
+        const auto* text = sqlite3_column_text(stmt_, column);
+        const int bytes = sqlite3_column_bytes(stmt_, column);
+        return text == nullptr ? std::string()
+                               : std::string(reinterpret_cast<const char*>(text),  // NOLINT
+                                             static_cast<std::size_t>(bytes));
+    }
+
+    std::vector<std::uint8_t> Blob(int column) const {
+        const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+        const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+        return data == nullptr ? std::vector<std::uint8_t>()
+                               : std::vector<std::uint8_t>(data, data + bytes);
+    }
+
+    Digest DigestAt(int column) const {
+        Digest digest{};
+        const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+        const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+        if (data != nullptr && bytes == digest.size()) {
+            std::memcpy(digest.data(), data, digest.size());
+        }
+        return digest;
+    }
+
+    int Changes() const { return sqlite3_changes(db_); }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_;
+};
+
+MemberRow ReadMember(const Query& q) {
+    return MemberRow{MemberId(q.Int(0)), q.Text(1), FromMicros(q.Int(2))};
+}
+
+SystemAccountRow ReadSystemAccount(const Query& q) {
+    return SystemAccountRow{AccountId(q.Int(0)),
+                            static_cast<AccountKind>(q.Int(1)),
+                            static_cast<Asset>(q.Int(2)),
+                            q.Text(3),
+                            q.Int(4) != 0,
+                            static_cast<int>(q.Int(5)),
+                            FromMicros(q.Int(6))};
+}
+
+EntryRow ReadEntry(const Query& q) {
+    return EntryRow{EntryId(q.Int(0)),
+                    static_cast<EntryKind>(q.Int(1)),
+                    FromMicros(q.Int(2)),
+                    EntryId(q.Int(3)),
+                    q.Blob(4),
+                    q.DigestAt(5)};
+}
+
+PostingRow ReadPosting(const Query& q) {
+    return PostingRow{AccountId(q.Int(0)),
+                      EntryId(q.Int(1)),
+                      static_cast<int>(q.Int(2)),
+                      static_cast<Asset>(q.Int(3)),
+                      Amount(q.Int(4))};
+}
+
+LotRow ReadLot(const Query& q) {
+    return LotRow{LotId(q.Int(0)),
+                  AccountId(q.Int(1)),
+                  EntryId(q.Int(2)),
+                  Amount(q.Int(3)),
+                  Amount(q.Int(4)),
+                  FromMicros(q.Int(5))};
+}
+
+LotMoveRow ReadLotMove(const Query& q) {
+    return LotMoveRow{EntryId(q.Int(0)),
+                      LotId(q.Int(1)),
+                      static_cast<int>(q.Int(2)),
+                      Amount(q.Int(3)),
+                      Amount(q.Int(4))};
+}
+
+HoldRow ReadHold(const Query& q) {
+    return HoldRow{EntryId(q.Int(0)),
+                   MemberId(q.Int(1)),
+                   static_cast<Asset>(q.Int(2)),
+                   Amount(q.Int(3)),
+                   FromMicros(q.Int(4)),
+                   static_cast<HoldState>(q.Int(5)),
+                   EntryId(q.Int(6))};
+}
+
+std::int64_t Limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(sqlite3* db) : db_(db) {}
+
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    ~SqliteStore() override {
+        for (sqlite3_stmt* stmt : statements_) {
+            sqlite3_finalize(stmt);
+        }
+        sqlite3_close(db_);
+    }
+
+    Status Initialize(const OpenOptions& options, bool is_memory) {
+        CANDOR_TRY(Exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout_ms)));
+        CANDOR_TRY(CheckOwnership());
+        if (!options.read_only) {
+            if (!is_memory) {
+                CANDOR_TRY(Exec("PRAGMA journal_mode = WAL"));
+            }
+            CANDOR_TRY(Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                                     : "PRAGMA synchronous = NORMAL"));
+            CANDOR_TRY(Migrate());
+        }
+        // 64 MiB of page cache: the hot parts of the balance and lot indexes stay resident.
+        CANDOR_TRY(Exec("PRAGMA cache_size = -65536"));
+        CANDOR_TRY(Exec("PRAGMA temp_store = MEMORY"));
+        return Prepare();
+    }
+
+    Status Begin() override { return Plain(kBegin); }
+
+    Status Commit() override { return Plain(kCommit); }
+
+    Status Rollback() override { return Plain(kRollback); }
+
+    Status Savepoint() override { return Plain(kSavepoint); }
+
+    Status Release() override { return Plain(kRelease); }
+
+    Status RollbackToSavepoint() override {
+        // ROLLBACK TO keeps the savepoint open; release it so that savepoints do not pile up.
+        CANDOR_TRY(Plain(kRollbackTo));
+        return Plain(kRelease);
+    }
+
+    Result<MemberId> NextMemberId() override {
+        auto q = Use(kNextMemberId);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return MemberId(q.Int(0));
+    }
+
+    Status InsertMember(const MemberRow& member) override {
+        auto q = Use(kInsertMember);
+        q.Bind(1, member.id.value())
+            .Bind(2, member.public_id)
+            .Bind(3, ToMicros(member.created_at));
+        return q.Run();
+    }
+
+    Result<std::optional<MemberRow>> FindMember(MemberId id) override {
+        auto q = Use(kFindMember);
+        q.Bind(1, id.value());
+        return One<MemberRow>(q, ReadMember);
+    }
+
+    Result<std::optional<MemberRow>> FindMemberByPublicId(std::string_view public_id) override {
+        auto q = Use(kFindMemberByPublicId);
+        q.Bind(1, public_id);
+        return One<MemberRow>(q, ReadMember);
+    }
+
+    Result<std::int64_t> CountMembers() override {
+        auto q = Use(kCountMembers);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return q.Int(0);
+    }
+
+    Result<AccountId> NextSystemAccountId() override {
+        auto q = Use(kNextSystemAccountId);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return AccountId(q.Int(0));
+    }
+
+    Status InsertSystemAccount(const SystemAccountRow& account) override {
+        auto q = Use(kInsertSystemAccount);
+        q.Bind(1, account.id.value())
+            .Bind(2, static_cast<std::int64_t>(account.kind))
+            .Bind(3, static_cast<std::int64_t>(account.asset))
+            .Bind(4, account.code)
+            .Bind(5, account.allows_negative ? 1 : 0)
+            .Bind(6, account.shards)
+            .Bind(7, ToMicros(account.created_at));
+        return q.Run();
+    }
+
+    Result<std::optional<SystemAccountRow>> FindSystemAccount(AccountId id) override {
+        auto q = Use(kFindSystemAccount);
+        q.Bind(1, id.value());
+        return One<SystemAccountRow>(q, ReadSystemAccount);
+    }
+
+    Result<std::optional<SystemAccountRow>> FindSystemAccountByCode(
+        std::string_view code) override {
+        auto q = Use(kFindSystemAccountByCode);
+        q.Bind(1, code);
+        return One<SystemAccountRow>(q, ReadSystemAccount);
+    }
+
+    Result<std::vector<SystemAccountRow>> ListSystemAccounts() override {
+        auto q = Use(kListSystemAccounts);
+        return All<SystemAccountRow>(q, ReadSystemAccount);
+    }
+
+    Status InsertBalance(AccountId account, int shard) override {
+        auto q = Use(kInsertBalance);
+        q.Bind(1, account.value()).Bind(2, shard);
+        return q.Run();
+    }
+
+    Result<std::optional<Amount>> LoadBalance(AccountId account, int shard) override {
+        auto q = Use(kLoadBalance);
+        q.Bind(1, account.value()).Bind(2, shard);
+        return One<Amount>(q, [](const Query& row) { return Amount(row.Int(0)); });
+    }
+
+    Status StoreBalance(AccountId account, int shard, Amount balance) override {
+        auto q = Use(kStoreBalance);
+        q.Bind(1, account.value()).Bind(2, shard).Bind(3, balance.value());
+        CANDOR_TRY(q.Run());
+        CANDOR_ASSERT(q.Changes() == 1);
+        return Ok();
+    }
+
+    Result<std::optional<Amount>> SumBalance(AccountId account) override {
+        auto q = Use(kSumBalance);
+        q.Bind(1, account.value());
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        if (q.Int(0) == 0) {
+            return std::optional<Amount>();
+        }
+        return std::optional<Amount>(Amount(q.Int(1)));
+    }
+
+    Result<EntryId> NextEntryId() override {
+        auto q = Use(kNextEntryId);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return EntryId(q.Int(0));
+    }
+
+    Status AppendEntry(const EntryRow& entry, std::span<const PostingRow> postings) override {
+        {
+            auto q = Use(kInsertEntry);
+            q.Bind(1, entry.id.value())
+                .Bind(2, static_cast<std::int64_t>(entry.kind))
+                .Bind(3, ToMicros(entry.created_at))
+                .Bind(4, entry.reference.value())
+                .BindBlob(5, entry.body)
+                .BindBlob(6, entry.leaf_hash);
+            CANDOR_TRY(q.Run());
+        }
+        for (const PostingRow& posting : postings) {
+            auto q = Use(kInsertPosting);
+            q.Bind(1, posting.account.value())
+                .Bind(2, posting.entry.value())
+                .Bind(3, posting.leg)
+                .Bind(4, static_cast<std::int64_t>(posting.asset))
+                .Bind(5, posting.amount.value());
+            CANDOR_TRY(q.Run());
+        }
+        return Ok();
+    }
+
+    Result<std::optional<EntryRow>> LoadEntry(EntryId id) override {
+        auto q = Use(kLoadEntry);
+        q.Bind(1, id.value());
+        return One<EntryRow>(q, ReadEntry);
+    }
+
+    Result<std::optional<PostingRow>> FindPosting(AccountId account,
+                                                  EntryId entry,
+                                                  int leg) override {
+        auto q = Use(kFindPosting);
+        q.Bind(1, account.value()).Bind(2, entry.value()).Bind(3, leg);
+        return One<PostingRow>(q, ReadPosting);
+    }
+
+    Result<std::vector<EntryRow>> LoadEntriesForAccounts(std::span<const AccountId> accounts,
+                                                         EntryId before,
+                                                         std::size_t limit) override {
+        const std::int64_t below = before.is_set() ? before.value() : INT64_MAX;
+        std::vector<std::int64_t> ids;
+        for (AccountId account : accounts) {
+            auto q = Use(kEntryIdsForAccount);
+            q.Bind(1, account.value()).Bind(2, below).Bind(3, Limit(limit));
+            for (;;) {
+                CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+                if (!row) {
+                    break;
+                }
+                ids.push_back(q.Int(0));
+            }
+        }
+        std::sort(ids.begin(), ids.end(), std::greater<>());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        if (ids.size() > limit) {
+            ids.resize(limit);
+        }
+        std::vector<EntryRow> entries;
+        entries.reserve(ids.size());
+        for (std::int64_t id : ids) {
+            CANDOR_ASSIGN_OR_RETURN(auto entry, LoadEntry(EntryId(id)));
+            CANDOR_ASSERT(entry.has_value());
+            entries.push_back(std::move(*entry));
+        }
+        return entries;
+    }
+
+    Result<LotId> InsertLot(const LotRow& lot) override {
+        auto q = Use(kInsertLot);
+        q.Bind(1, lot.account.value())
+            .Bind(2, lot.entry.value())
+            .Bind(3, lot.amount.value())
+            .Bind(4, lot.remaining.value())
+            .Bind(5, ToMicros(lot.expires_at));
+        CANDOR_TRY(q.Run());
+        return LotId(sqlite3_last_insert_rowid(db_));
+    }
+
+    Result<std::optional<LotRow>> LoadLot(LotId id) override {
+        auto q = Use(kLoadLot);
+        q.Bind(1, id.value());
+        return One<LotRow>(q, ReadLot);
+    }
+
+    Result<std::vector<LotRow>> LoadOpenLots(AccountId account, std::size_t limit) override {
+        auto q = Use(kLoadOpenLots);
+        q.Bind(1, account.value()).Bind(2, Limit(limit));
+        return All<LotRow>(q, ReadLot);
+    }
+
+    Result<std::vector<LotRow>> LoadExpiredLots(AccountId account, Timestamp now) override {
+        auto q = Use(kLoadExpiredLots);
+        q.Bind(1, account.value()).Bind(2, ToMicros(now));
+        return All<LotRow>(q, ReadLot);
+    }
+
+    Result<std::vector<AccountId>> FindAccountsWithExpiredLots(Timestamp now,
+                                                               std::size_t limit) override {
+        auto q = Use(kAccountsWithExpiredLots);
+        q.Bind(1, ToMicros(now)).Bind(2, Limit(limit));
+        return All<AccountId>(q, [](const Query& row) { return AccountId(row.Int(0)); });
+    }
+
+    Status UpdateLotRemaining(LotId id, Amount remaining) override {
+        auto q = Use(kUpdateLotRemaining);
+        q.Bind(1, id.value()).Bind(2, remaining.value());
+        CANDOR_TRY(q.Run());
+        CANDOR_ASSERT(q.Changes() == 1);
+        return Ok();
+    }
+
+    Status InsertLotMove(const LotMoveRow& move) override {
+        auto q = Use(kInsertLotMove);
+        q.Bind(1, move.entry.value())
+            .Bind(2, move.lot.value())
+            .Bind(3, move.position)
+            .Bind(4, move.amount.value())
+            .Bind(5, move.restored.value());
+        return q.Run();
+    }
+
+    Result<std::vector<LotMoveRow>> LoadLotMoves(EntryId entry) override {
+        auto q = Use(kLoadLotMoves);
+        q.Bind(1, entry.value());
+        return All<LotMoveRow>(q, ReadLotMove);
+    }
+
+    Status UpdateLotMoveRestored(EntryId entry, LotId lot, Amount restored) override {
+        auto q = Use(kUpdateLotMoveRestored);
+        q.Bind(1, entry.value()).Bind(2, lot.value()).Bind(3, restored.value());
+        CANDOR_TRY(q.Run());
+        CANDOR_ASSERT(q.Changes() == 1);
+        return Ok();
+    }
+
+    Status InsertHold(const HoldRow& hold) override {
+        auto q = Use(kInsertHold);
+        q.Bind(1, hold.id.value())
+            .Bind(2, hold.member.value())
+            .Bind(3, static_cast<std::int64_t>(hold.asset))
+            .Bind(4, hold.amount.value())
+            .Bind(5, ToMicros(hold.expires_at))
+            .Bind(6, static_cast<std::int64_t>(hold.state))
+            .Bind(7, hold.closed_by.value());
+        return q.Run();
+    }
+
+    Result<std::optional<HoldRow>> LoadHold(EntryId id) override {
+        auto q = Use(kLoadHold);
+        q.Bind(1, id.value());
+        return One<HoldRow>(q, ReadHold);
+    }
+
+    Status CloseHold(EntryId id, HoldState state, EntryId closed_by) override {
+        auto q = Use(kCloseHold);
+        q.Bind(1, id.value()).Bind(2, static_cast<std::int64_t>(state)).Bind(3, closed_by.value());
+        CANDOR_TRY(q.Run());
+        CANDOR_ASSERT(q.Changes() == 1);
+        return Ok();
+    }
+
+    Result<std::vector<HoldRow>> FindTimedOutHolds(Timestamp now, std::size_t limit) override {
+        auto q = Use(kTimedOutHolds);
+        q.Bind(1, ToMicros(now)).Bind(2, Limit(limit));
+        return All<HoldRow>(q, ReadHold);
+    }
+
+    Result<std::optional<ReversalRow>> LoadReversal(EntryId original) override {
+        auto q = Use(kLoadReversal);
+        q.Bind(1, original.value());
+        return One<ReversalRow>(q, [](const Query& row) {
+            return ReversalRow{EntryId(row.Int(0)), row.Int(1), row.Int(2)};
+        });
+    }
+
+    Status StoreReversal(const ReversalRow& reversal) override {
+        auto q = Use(kStoreReversal);
+        q.Bind(1, reversal.original.value())
+            .Bind(2, reversal.whole)
+            .Bind(3, reversal.reversed_part);
+        return q.Run();
+    }
+
+    Result<bool> TryInsertIdempotency(const IdempotencyRow& row) override {
+        auto q = Use(kInsertIdempotency);
+        q.Bind(1, row.client_id)
+            .Bind(2, row.key)
+            .BindBlob(3, row.fingerprint)
+            .Bind(4, row.result_id)
+            .Bind(5, ToMicros(row.created_at));
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
+    }
+
+    Result<std::optional<IdempotencyRow>> FindIdempotency(std::string_view client_id,
+                                                          std::string_view key) override {
+        auto q = Use(kFindIdempotency);
+        q.Bind(1, client_id).Bind(2, key);
+        return One<IdempotencyRow>(q, [](const Query& row) {
+            return IdempotencyRow{
+                row.Text(0), row.Text(1), row.DigestAt(2), row.Int(3), FromMicros(row.Int(4))};
+        });
+    }
+
+    Status ScanEntries(const std::function<bool(const EntryRow&)>& visit) override {
+        return Scan<EntryRow>(kScanEntries, ReadEntry, visit);
+    }
+
+    Status ScanPostings(const std::function<bool(const PostingRow&)>& visit) override {
+        return Scan<PostingRow>(kScanPostings, ReadPosting, visit);
+    }
+
+    Status ScanBalances(const std::function<bool(const AccountSum&)>& visit) override {
+        return Scan<AccountSum>(
+            kScanBalances,
+            [](const Query& q) { return AccountSum{AccountId(q.Int(0)), Amount(q.Int(1))}; },
+            visit);
+    }
+
+    Status ScanOpenLotSums(const std::function<bool(const AccountSum&)>& visit) override {
+        return Scan<AccountSum>(
+            kScanOpenLotSums,
+            [](const Query& q) { return AccountSum{AccountId(q.Int(0)), Amount(q.Int(1))}; },
+            visit);
+    }
+
+    Status ScanHolds(const std::function<bool(const HoldRow&)>& visit) override {
+        return Scan<HoldRow>(kScanHolds, ReadHold, visit);
+    }
+
+    Status ScanLotMoves(const std::function<bool(const LotMoveRow&)>& visit) override {
+        return Scan<LotMoveRow>(kScanLotMoves, ReadLotMove, visit);
+    }
+
+    Status ScanLots(const std::function<bool(const LotRow&)>& visit) override {
+        return Scan<LotRow>(kScanLots, ReadLot, visit);
+    }
+
+    Status CheckIntegrity() override {
+        sqlite3_stmt* stmt = nullptr;
+        int rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &stmt, nullptr);
+        if (rc != SQLITE_OK) {
+            return StorageError(db_, rc, "quick_check");
+        }
+        std::string first;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const auto* text = sqlite3_column_text(stmt, 0);
+            if (first.empty() && text != nullptr) {
+                first = reinterpret_cast<const char*>(text);  // NOLINT: SQLite text is UTF-8
+            }
+        }
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE) {
+            return StorageError(db_, rc, "quick_check");
+        }
+        if (first != "ok") {
+            return MakeError(ErrorCode::kCorruptDatabase,
+                             fmt::format("database file is corrupt: {}", first));
+        }
+        return Ok();
+    }
+
+private:
+    Status Exec(const std::string& sql) {
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+        sqlite3_free(message);
+        if (rc != SQLITE_OK) {
+            return StorageError(db_, sqlite3_extended_errcode(db_), sql.substr(0, 60));
+        }
+        return Ok();
+    }
+
+    Result<std::int64_t> PragmaInt(const char* sql) {
+        sqlite3_stmt* stmt = nullptr;
+        int rc = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr);
+        if (rc != SQLITE_OK) {
+            return StorageError(db_, sqlite3_extended_errcode(db_), sql);
+        }
+        rc = sqlite3_step(stmt);
+        const std::int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_ROW) {
+            return StorageError(db_, sqlite3_extended_errcode(db_), sql);
+        }
+        return value;
+    }
+
+    // A fresh file is ours to claim; any other SQLite file must carry our application id.
+    Status CheckOwnership() {
+        CANDOR_ASSIGN_OR_RETURN(std::int64_t application_id, PragmaInt("PRAGMA application_id"));
+        CANDOR_ASSIGN_OR_RETURN(std::int64_t version, PragmaInt("PRAGMA user_version"));
+        CANDOR_ASSIGN_OR_RETURN(std::int64_t objects,
+                                PragmaInt("SELECT COUNT(*) FROM sqlite_schema"));
+        if (application_id == 0 && version == 0 && objects == 0) {
+            return Ok();
+        }
+        if (application_id != kApplicationId) {
+            return MakeError(ErrorCode::kForeignDatabase,
+                             "file is not a Candor database: it belongs to another application");
+        }
+        if (version > LatestSchemaVersion()) {
+            return MakeError(
+                ErrorCode::kSchemaTooNew,
+                fmt::format("database schema {} is newer than this build understands ({})",
+                            version,
+                            LatestSchemaVersion()));
+        }
+        return Ok();
+    }
+
+    Status Migrate() {
+        CANDOR_ASSIGN_OR_RETURN(std::int64_t version, PragmaInt("PRAGMA user_version"));
+        const auto& migrations = Migrations();
+        for (std::size_t i = static_cast<std::size_t>(version); i < migrations.size(); ++i) {
+            CANDOR_TRY(Exec("BEGIN IMMEDIATE"));
+            auto applied = Exec(std::string(migrations[i].content));
+            if (applied) {
+                applied = Exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+            }
+            if (applied) {
+                applied = Exec(fmt::format("PRAGMA user_version = {}", i + 1));
+            }
+            if (applied) {
+                applied = Exec("COMMIT");
+            }
+            if (!applied) {
+                (void)Exec("ROLLBACK");
+                return applied;
+            }
+        }
+        return Ok();
+    }
+
+    Status Prepare() {
+        for (std::size_t i = 0; i < kSqlCount; ++i) {
+            const int rc = sqlite3_prepare_v3(
+                db_, kSqlText.at(i), -1, SQLITE_PREPARE_PERSISTENT, &statements_.at(i), nullptr);
+            if (rc != SQLITE_OK) {
+                return StorageError(db_, sqlite3_extended_errcode(db_), kSqlText.at(i));
+            }
+        }
+        return Ok();
+    }
+
+    Query Use(Sql sql) { return Query(db_, statements_.at(sql)); }
+
+    Status Plain(Sql sql) {
+        auto q = Use(sql);
+        return q.Run();
+    }
+
+    template <class T, class Read>
+    Result<std::optional<T>> One(Query& q, Read read) {
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) {
+            return std::optional<T>();
+        }
+        return std::optional<T>(read(q));
+    }
+
+    template <class T, class Read>
+    Result<std::vector<T>> All(Query& q, Read read) {
+        std::vector<T> rows;
+        for (;;) {
+            CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+            if (!row) {
+                return rows;
+            }
+            rows.push_back(read(q));
+        }
+    }
+
+    template <class T, class Read>
+    Status Scan(Sql sql, Read read, const std::function<bool(const T&)>& visit) {
+        // Scans use their own statement so that a visitor may call other store methods.
+        sqlite3_stmt* stmt = nullptr;
+        const int rc =
+            sqlite3_prepare_v3(db_, kSqlText.at(sql), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+        if (rc != SQLITE_OK) {
+            return StorageError(db_, sqlite3_extended_errcode(db_), kSqlText.at(sql));
+        }
+        Status result = Ok();
+        {
+            Query q(db_, stmt);
+            for (;;) {
+                auto row = q.Step();
+                if (!row) {
+                    result = std::move(row).error();
+                    break;
+                }
+                if (!*row || !visit(read(q))) {
+                    break;
+                }
+            }
+        }
+        sqlite3_finalize(stmt);
+        return result;
+    }
+
+    sqlite3* db_;
+    std::array<sqlite3_stmt*, kSqlCount> statements_{};
+};
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const OpenOptions& options) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    if (options.read_only) {
+        flags |= SQLITE_OPEN_READONLY;
+    } else {
+        flags |= SQLITE_OPEN_READWRITE;
+        if (options.create) {
+            flags |= SQLITE_OPEN_CREATE;
+        }
+    }
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        Error error = StorageError(db, rc, fmt::format("cannot open database {}", path));
+        sqlite3_close(db);
+        return error;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    auto store = std::make_unique<SqliteStore>(db);
+    CANDOR_TRY(store->Initialize(options, path == ":memory:"));
+    return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace candor::store::sqlite

@@ -1,0 +1,227 @@
+// The one storage interface of Candor.
+//
+// A Store is one connection to one database: it offers transactions, savepoints and the
+// domain operations the ledger needs (append an entry, load a member's open lots), never a
+// general SQL toolkit. Backends (SQLite now, PostgreSQL later) implement it with the same
+// semantics, proven by the store contract tests. Migrations are applied by Open.
+//
+// Amounts are stored as given: the store never checks business rules such as "a member may
+// not go below zero"; the ledger does, inside the same transaction. The store does reject
+// what would break its own structure (a duplicate id is kAlreadyExists).
+//
+// Thread-safety: a Store is used by one thread at a time. Open one Store per thread; with
+// SQLite in WAL mode, readers on their own connections never block the writer.
+//
+// Errors: kStorage for a failed database call (retryable: busy, I/O), kCorruptDatabase,
+// kForeignDatabase and kSchemaTooNew from Open.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/amount.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/kinds.h"
+#include "core/result.h"
+
+namespace candor::store {
+
+using Digest = std::array<std::uint8_t, 32>;
+
+struct MemberRow {
+    MemberId id;
+    std::string public_id;
+    Timestamp created_at;
+};
+
+// An account that belongs to the program rather than to a member (member accounts are
+// implied by the member's balance rows).
+struct SystemAccountRow {
+    AccountId id;
+    AccountKind kind = AccountKind::kProgramIssued;
+    Asset asset = Asset::kPoints;
+    std::string code;  // unique, e.g. "issued:points" or "campaign:spring-2026"
+    bool allows_negative = false;
+    int shards = 1;  // balance rows; spreading a busy account over shards keeps rows cool
+    Timestamp created_at;
+};
+
+struct EntryRow {
+    EntryId id;
+    EntryKind kind = EntryKind::kEarn;
+    Timestamp created_at;
+    EntryId reference;
+    std::vector<std::uint8_t> body;  // canonical encoding (journal)
+    Digest leaf_hash{};
+};
+
+struct PostingRow {
+    AccountId account;
+    EntryId entry;
+    int leg = 0;  // position of the posting within its entry
+    Asset asset = Asset::kPoints;
+    Amount amount;
+};
+
+struct LotRow {
+    LotId id;
+    AccountId account;
+    EntryId entry;  // the entry that credited it
+    Amount amount;
+    Amount remaining;
+    Timestamp expires_at;
+};
+
+// How much of a lot an entry consumed, and how much of that was later given back (by a void,
+// a partial capture, or a reversal).
+struct LotMoveRow {
+    EntryId entry;
+    LotId lot;
+    int position = 0;  // order of consumption within the entry
+    Amount amount;
+    Amount restored;
+};
+
+enum class HoldState : std::uint8_t { kOpen = 0, kCaptured = 1, kVoided = 2 };
+
+struct HoldRow {
+    EntryId id;  // the hold entry
+    MemberId member;
+    Asset asset = Asset::kPoints;
+    Amount amount;
+    Timestamp expires_at;
+    HoldState state = HoldState::kOpen;
+    EntryId closed_by;  // the capture or void entry
+};
+
+struct ReversalRow {
+    EntryId original;
+    std::int64_t whole = 0;          // the denominator every reversal of this entry uses
+    std::int64_t reversed_part = 0;  // cumulative numerator reversed so far
+};
+
+struct IdempotencyRow {
+    std::string client_id;
+    std::string key;
+    Digest fingerprint{};
+    std::int64_t result_id = 0;  // entry id, member id or account id, by command
+    Timestamp created_at;
+};
+
+struct AccountSum {
+    AccountId account;
+    Amount amount;
+};
+
+struct OpenOptions {
+    bool create = true;       // create the file when missing
+    bool read_only = false;   // open without writing or migrating
+    bool synchronous_full = true;  // false trades durability for speed (tests, bulk loads)
+    int busy_timeout_ms = 5000;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Transactions. Begin takes the write lock at once (no later lock upgrade can fail).
+    // Savepoints nest; each Savepoint is ended by Release or RollbackToSavepoint.
+    virtual Status Begin() = 0;
+    virtual Status Commit() = 0;
+    virtual Status Rollback() = 0;
+    virtual Status Savepoint() = 0;
+    virtual Status Release() = 0;
+    virtual Status RollbackToSavepoint() = 0;
+
+    // Members. InsertMember answers kAlreadyExists for a taken id or public id.
+    virtual Result<MemberId> NextMemberId() = 0;
+    virtual Status InsertMember(const MemberRow& member) = 0;
+    virtual Result<std::optional<MemberRow>> FindMember(MemberId id) = 0;
+    virtual Result<std::optional<MemberRow>> FindMemberByPublicId(std::string_view public_id) = 0;
+    virtual Result<std::int64_t> CountMembers() = 0;
+
+    // System accounts and balances. A balance row exists for every shard of every account;
+    // LoadBalance answers std::nullopt for an account or shard that does not exist.
+    virtual Result<AccountId> NextSystemAccountId() = 0;
+    virtual Status InsertSystemAccount(const SystemAccountRow& account) = 0;
+    virtual Result<std::optional<SystemAccountRow>> FindSystemAccount(AccountId id) = 0;
+    virtual Result<std::optional<SystemAccountRow>> FindSystemAccountByCode(
+        std::string_view code) = 0;
+    virtual Result<std::vector<SystemAccountRow>> ListSystemAccounts() = 0;
+    virtual Status InsertBalance(AccountId account, int shard) = 0;
+    virtual Result<std::optional<Amount>> LoadBalance(AccountId account, int shard) = 0;
+    virtual Status StoreBalance(AccountId account, int shard, Amount balance) = 0;
+    // Sum over all shards; std::nullopt when the account has no balance rows.
+    virtual Result<std::optional<Amount>> SumBalance(AccountId account) = 0;
+
+    // Journal. Entry ids are dense and increase in commit order.
+    virtual Result<EntryId> NextEntryId() = 0;
+    virtual Status AppendEntry(const EntryRow& entry, std::span<const PostingRow> postings) = 0;
+    virtual Result<std::optional<EntryRow>> LoadEntry(EntryId id) = 0;
+    virtual Result<std::optional<PostingRow>> FindPosting(AccountId account,
+                                                          EntryId entry,
+                                                          int leg) = 0;
+    // Entries touching any of `accounts`, newest first, with ids below `before` (all when
+    // unset), at most `limit`.
+    virtual Result<std::vector<EntryRow>> LoadEntriesForAccounts(std::span<const AccountId> accounts,
+                                                                 EntryId before,
+                                                                 std::size_t limit) = 0;
+
+    // Lots.
+    virtual Result<LotId> InsertLot(const LotRow& lot) = 0;
+    virtual Result<std::optional<LotRow>> LoadLot(LotId id) = 0;
+    // Open lots (remaining > 0) of an account, oldest first, at most `limit`.
+    virtual Result<std::vector<LotRow>> LoadOpenLots(AccountId account, std::size_t limit) = 0;
+    // Open lots of an account that expire at or before `now`.
+    virtual Result<std::vector<LotRow>> LoadExpiredLots(AccountId account, Timestamp now) = 0;
+    // Accounts with at least one open lot expiring at or before `now`, at most `limit`.
+    virtual Result<std::vector<AccountId>> FindAccountsWithExpiredLots(Timestamp now,
+                                                                       std::size_t limit) = 0;
+    virtual Status UpdateLotRemaining(LotId id, Amount remaining) = 0;
+    virtual Status InsertLotMove(const LotMoveRow& move) = 0;
+    virtual Result<std::vector<LotMoveRow>> LoadLotMoves(EntryId entry) = 0;
+    virtual Status UpdateLotMoveRestored(EntryId entry, LotId lot, Amount restored) = 0;
+
+    // Holds.
+    virtual Status InsertHold(const HoldRow& hold) = 0;
+    virtual Result<std::optional<HoldRow>> LoadHold(EntryId id) = 0;
+    virtual Status CloseHold(EntryId id, HoldState state, EntryId closed_by) = 0;
+    // Open holds whose expires_at is at or before `now`, oldest first, at most `limit`.
+    virtual Result<std::vector<HoldRow>> FindTimedOutHolds(Timestamp now, std::size_t limit) = 0;
+
+    // Reversal progress per original entry.
+    virtual Result<std::optional<ReversalRow>> LoadReversal(EntryId original) = 0;
+    virtual Status StoreReversal(const ReversalRow& reversal) = 0;
+
+    // Idempotency. TryInsertIdempotency answers false, writing nothing, when the (client, key)
+    // pair is already taken.
+    virtual Result<bool> TryInsertIdempotency(const IdempotencyRow& row) = 0;
+    virtual Result<std::optional<IdempotencyRow>> FindIdempotency(std::string_view client_id,
+                                                                  std::string_view key) = 0;
+
+    // Whole-database scans for `candor check` and `candor verify`, in ascending order of the
+    // first field. A callback returning false stops the scan early.
+    virtual Status ScanEntries(const std::function<bool(const EntryRow&)>& visit) = 0;
+    virtual Status ScanPostings(const std::function<bool(const PostingRow&)>& visit) = 0;
+    virtual Status ScanBalances(const std::function<bool(const AccountSum&)>& visit) = 0;
+    virtual Status ScanOpenLotSums(const std::function<bool(const AccountSum&)>& visit) = 0;
+    virtual Status ScanHolds(const std::function<bool(const HoldRow&)>& visit) = 0;
+    virtual Status ScanLotMoves(const std::function<bool(const LotMoveRow&)>& visit) = 0;
+    virtual Status ScanLots(const std::function<bool(const LotRow&)>& visit) = 0;
+
+    // The backend's own consistency check (SQLite: PRAGMA quick_check).
+    virtual Status CheckIntegrity() = 0;
+};
+
+// Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".
+Result<std::unique_ptr<Store>> Open(std::string_view url, const OpenOptions& options = {});
+
+}  // namespace candor::store
