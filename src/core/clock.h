@@ -31,6 +31,20 @@ public:
     Timestamp Now() const override;
 };
 
+// Elapsed wall time for progress reports and benchmarks (a monotonic clock). Never use it for
+// anything stored: stored times come from a Clock.
+class Stopwatch {
+public:
+    Stopwatch();
+
+    double ElapsedSeconds() const;
+
+    std::int64_t ElapsedMicros() const;
+
+private:
+    std::int64_t start_ns_;
+};
+
 class ManualClock final : public Clock {
 public:
     explicit ManualClock(Timestamp start) : now_us_(ToMicros(start)) {}

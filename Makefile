@@ -1,0 +1,60 @@
+# Candor: the two commands a newcomer needs are `make run` and `make test`.
+# Everything else is for day-to-day work; `make help` lists it.
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+DB ?= var/candor.db
+
+.PHONY: help deps build release run test unit fuzz-smoke fmt format-check style bench tidy clean
+
+help:
+	@echo "make run          install, build, run the demo walkthrough on $(DB)"
+	@echo "make test         install, build (dev: ASan+UBSan), run every test and the fuzz smoke runs"
+	@echo "make bench        build release and run the benchmarks (prints ratios to baselines)"
+	@echo "make fmt          apply clang-format to every C++ file"
+	@echo "make tidy         clang-tidy over the sources (slow; before large merges)"
+
+deps:
+	@scripts/bootstrap
+
+build: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+
+release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target candor
+
+run: release
+	@build/release/cli/candor demo --db $(DB)
+
+test: deps format-check style build
+	@ctest --preset dev -j $(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+unit: build
+	@ctest --preset dev -L unit -j $(JOBS)
+
+fuzz-smoke: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@tools/fuzz_smoke build/fuzz $(FUZZ_SECONDS)
+
+fmt: deps
+	@tools/format --fix
+
+format-check: deps
+	@tools/format --check
+
+style:
+	@tools/style_check
+
+bench: deps
+	@bench/run
+
+tidy: build
+	@tools/tidy
+
+clean:
+	rm -rf build

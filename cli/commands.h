@@ -1,0 +1,40 @@
+// The subcommands of `candor`, one file each. Each returns the process exit code and prints
+// errors as one line on stderr: "candor: <message>".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace candor::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;  // the data is wrong: a violation, a bad database
+inline constexpr int kExitUsage = 2;    // the command line is wrong
+
+struct CheckOptions {
+    std::string db;
+};
+
+struct DemoOptions {
+    std::string db = "var/candor.db";
+};
+
+struct GenOptions {
+    std::string db;
+    std::int64_t members = 1000;
+    std::int64_t events = 10000;
+    std::uint64_t seed = 1;
+    std::int64_t days = 365;
+    std::string start = "2025-01-01";
+    bool quiet = false;
+};
+
+int RunCheck(const CheckOptions& options);
+int RunDemo(const DemoOptions& options);
+int RunGen(const GenOptions& options);
+
+// Prints "candor: <message>" on stderr.
+void PrintError(const std::string& message);
+
+}  // namespace candor::cli
