@@ -5,7 +5,9 @@
 
 namespace candor::cli {
 
-void PrintError(const std::string& message) { fmt::print(stderr, "candor: {}\n", message); }
+void PrintError(const std::string& message) {
+    fmt::print(stderr, "candor: {}\n", message);
+}
 
 int RunCheck(const CheckOptions& options) {
     store::OpenOptions open;

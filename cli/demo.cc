@@ -15,7 +15,9 @@ namespace {
 using ledger::Outcome;
 
 // One point per 100 minor units (1 RUB), the rule a program engine will replace.
-Amount PointsFor(std::int64_t amount_minor) { return Amount(amount_minor / 100); }
+Amount PointsFor(std::int64_t amount_minor) {
+    return Amount(amount_minor / 100);
+}
 
 std::string Rub(std::int64_t amount_minor) {
     return fmt::format("{}.{:02d} RUB", amount_minor / 100, amount_minor % 100);
@@ -23,7 +25,8 @@ std::string Rub(std::int64_t amount_minor) {
 
 class Demo {
 public:
-    Demo(store::Store& store, ManualClock& clock) : store_(store), clock_(clock), ledger_(store, clock) {}
+    Demo(store::Store& store, ManualClock& clock)
+        : store_(store), clock_(clock), ledger_(store, clock) {}
 
     int Run() {
         if (auto setup = ledger_.Setup(); !setup) {
@@ -34,7 +37,8 @@ public:
             "status points count towards tiers, and 3% cashback on the weekly special.");
         const MemberId anna = Enrol("m_anna");
         const MemberId boris = Enrol("m_boris");
-        Say(fmt::format("Enrolled Anna (member {}) and Boris (member {}).", anna.value(), boris.value()));
+        Say(fmt::format(
+            "Enrolled Anna (member {}) and Boris (member {}).", anna.value(), boris.value()));
 
         Step("Anna buys lunch for " + Rub(150000) + ".");
         const Outcome lunch = Must(Purchase("till-1", "till-1-0001", anna, 150000, false));
@@ -48,29 +52,30 @@ public:
                         retry.entry ? retry.entry->id.value() : 0));
 
         Step("At the till Anna redeems a 500-point dessert: the till holds 500 points.");
-        const Outcome hold = Must(Submit("till-1", "till-1-0002",
-                                         ledger::Hold{anna, Asset::kPoints, Amount(500),
-                                                      std::chrono::minutes(10), {}}));
+        const Outcome hold = Must(
+            Submit("till-1",
+                   "till-1-0002",
+                   ledger::Hold{anna, Asset::kPoints, Amount(500), std::chrono::minutes(10), {}}));
         PrintBalances(anna, "Anna");
         Step("The dessert costs only 300 points: the till captures 300, 200 go back.");
-        Must(Submit("till-1", "till-1-0003",
-                    ledger::Capture{hold.entry->id, Amount(300), {}}));
+        Must(Submit("till-1", "till-1-0003", ledger::Capture{hold.entry->id, Amount(300), {}}));
 
         Step("Boris starts a redemption of 200 points, then changes his mind: the till voids it.");
-        const Outcome boris_hold = Must(Submit("till-2", "till-2-0002",
-                                               ledger::Hold{boris, Asset::kPoints, Amount(200),
-                                                            std::chrono::minutes(10), {}}));
+        const Outcome boris_hold = Must(
+            Submit("till-2",
+                   "till-2-0002",
+                   ledger::Hold{boris, Asset::kPoints, Amount(200), std::chrono::minutes(10), {}}));
         Must(Submit("till-2", "till-2-0003", ledger::Void{boris_hold.entry->id}));
 
         Step("Anna returns part of her lunch worth " + Rub(50000) + " of " + Rub(150000) +
              ": a third of its points are reversed.");
-        Must(Submit("till-1", "till-1-0004",
-                    ledger::Reverse{lunch.entry->id, 50000, 150000, {}}));
+        Must(Submit("till-1", "till-1-0004", ledger::Reverse{lunch.entry->id, 50000, 150000, {}}));
 
         Step("Boris tries to spend 5000 points he does not have.");
-        auto refused = Submit("app", "app-0001", ledger::Spend{boris, Asset::kPoints, Amount(5000), {}, {}});
-        Say(fmt::format("  -> refused: {} ({})", refused.error().message,
-                        Describe(refused.error().code).slug));
+        auto refused =
+            Submit("app", "app-0001", ledger::Spend{boris, Asset::kPoints, Amount(5000), {}, {}});
+        Say(fmt::format(
+            "  -> refused: {} ({})", refused.error().message, Describe(refused.error().code).slug));
 
         Step("Boris spends 200 points on a coffee.");
         Must(Submit("app", "app-0002", ledger::Spend{boris, Asset::kPoints, Amount(200), {}, {}}));
@@ -78,7 +83,8 @@ public:
         Step("A year and a day pass. The expiry run moves unspent points to the expired account.");
         clock_.Advance(std::chrono::days(366));
         const Outcome expired = Must(Submit("jobs", "", ledger::ExpireLots{}));
-        Say(fmt::format("  -> {} expiry entr{} written", expired.entries_written,
+        Say(fmt::format("  -> {} expiry entr{} written",
+                        expired.entries_written,
                         expired.entries_written == 1 ? "y" : "ies"));
 
         Say("\nBalances now:");
@@ -93,7 +99,9 @@ public:
             return kExitInvalid;
         }
         Say(fmt::format("ok: {} entries, {} postings, {} accounts; every invariant holds",
-                        report->entries, report->postings, report->accounts));
+                        report->entries,
+                        report->postings,
+                        report->accounts));
         return failures_ == 0 ? kExitOk : kExitInvalid;
     }
 
@@ -102,13 +110,18 @@ private:
 
     void Step(const std::string& text) { Say(fmt::format("\n{}. {}", ++step_, text)); }
 
-    Result<Outcome> Submit(const std::string& client, const std::string& key, ledger::Command command) {
+    Result<Outcome> Submit(const std::string& client,
+                           const std::string& key,
+                           ledger::Command command) {
         clock_.Advance(std::chrono::minutes(7));
         return ledger_.ExecuteNow(ledger::Request{client, key, std::move(command)});
     }
 
-    Result<Outcome> Purchase(const std::string& till, const std::string& key, MemberId member,
-                             std::int64_t amount_minor, bool cashback) {
+    Result<Outcome> Purchase(const std::string& till,
+                             const std::string& key,
+                             MemberId member,
+                             std::int64_t amount_minor,
+                             bool cashback) {
         ledger::Earn earn;
         earn.member = member;
         earn.points = PointsFor(amount_minor);
@@ -125,8 +138,11 @@ private:
         }
         if (outcome->entry) {
             const auto& entry = *outcome->entry;
-            Say(fmt::format("  -> entry {} ({}), leaf hash {}…", entry.id.value(), Name(entry.kind),
-                            crypto::ToHex(journal::HashLeaf(journal::Encode(entry))).substr(0, 16)));
+            Say(fmt::format(
+                "  -> entry {} ({}), leaf hash {}…",
+                entry.id.value(),
+                Name(entry.kind),
+                crypto::ToHex(journal::HashLeaf(journal::Encode(entry))).substr(0, 16)));
         }
         return std::move(outcome).value();
     }
@@ -141,9 +157,12 @@ private:
             PrintError(balances.error().message);
             return;
         }
-        Say(fmt::format("  {:<6} points {:>6}  held {:>4}  status {:>6}  cashback {}", name,
-                        balances->points.value(), balances->points_held.value(),
-                        balances->status.value(), Rub(balances->cashback.value())));
+        Say(fmt::format("  {:<6} points {:>6}  held {:>4}  status {:>6}  cashback {}",
+                        name,
+                        balances->points.value(),
+                        balances->points_held.value(),
+                        balances->status.value(),
+                        Rub(balances->cashback.value())));
     }
 
     void PrintHistory(MemberId member, const std::string& name) {
@@ -158,12 +177,17 @@ private:
             for (const journal::Posting& posting : entry.postings) {
                 auto info = ledger::DescribeMemberAccount(posting.account);
                 if (info && info->member == member) {
-                    moves += fmt::format(" {:+} {}{}", posting.amount.value(), Name(posting.asset),
+                    moves += fmt::format(" {:+} {}{}",
+                                         posting.amount.value(),
+                                         Name(posting.asset),
                                          info->kind == AccountKind::kMemberHeld ? " (held)" : "");
                 }
             }
-            Say(fmt::format("  #{:<3} {:<9} {}{}", entry.id.value(), Name(entry.kind),
-                            FormatRfc3339(entry.created_at), moves));
+            Say(fmt::format("  #{:<3} {:<9} {}{}",
+                            entry.id.value(),
+                            Name(entry.kind),
+                            FormatRfc3339(entry.created_at),
+                            moves));
         }
     }
 

@@ -38,7 +38,8 @@ constexpr std::array<PersonaSpec, 4> kPersonas = {{
 }};
 
 // Spend by month, in percent of an average month.
-constexpr std::array<std::int64_t, 12> kSeason = {85, 90, 95, 100, 100, 90, 85, 90, 100, 105, 120, 150};
+constexpr std::array<std::int64_t, 12> kSeason = {
+    85, 90, 95, 100, 100, 90, 85, 90, 100, 105, 120, 150};
 
 // Lapsed members buy only in the first 40% of the period.
 constexpr std::int64_t kLapseAtPercent = 40;
@@ -53,10 +54,11 @@ Result<Timestamp> ParseDay(const std::string& text) {
     if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
         return MakeError(ErrorCode::kInvalidArgument, "--start must be YYYY-MM-DD");
     }
-    const std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(m),
-                                          std::chrono::day(d)};
+    const std::chrono::year_month_day day{
+        std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
     if (!day.ok()) {
-        return MakeError(ErrorCode::kInvalidArgument, fmt::format("--start {} is not a date", text));
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("--start {} is not a date", text));
     }
     return Timestamp(std::chrono::sys_days(day));
 }
@@ -64,8 +66,12 @@ Result<Timestamp> ParseDay(const std::string& text) {
 class Generator {
 public:
     Generator(const GenOptions& options, store::Store& store, Timestamp start)
-        : options_(options), store_(store), clock_(start), ledger_(store, clock_),
-          random_(options.seed), start_(start) {}
+        : options_(options),
+          store_(store),
+          clock_(start),
+          ledger_(store, clock_),
+          random_(options.seed),
+          start_(start) {}
 
     int Run() {
         if (auto setup = ledger_.Setup(); !setup) {
@@ -83,10 +89,15 @@ public:
             return kExitInvalid;
         }
         const double seconds = stopwatch.ElapsedSeconds();
-        fmt::print("generated {} members and {} events in {:.1f} s ({:.0f} commands/s): "
-                   "{} entries written, {} commands refused\n",
-                   members_.size(), options_.events, seconds,
-                   static_cast<double>(commands_) / std::max(seconds, 1e-9), entries_, refused_);
+        fmt::print(
+            "generated {} members and {} events in {:.1f} s ({:.0f} commands/s): "
+            "{} entries written, {} commands refused\n",
+            members_.size(),
+            options_.events,
+            seconds,
+            static_cast<double>(commands_) / std::max(seconds, 1e-9),
+            entries_,
+            refused_);
         for (const auto& [slug, count] : refusals_) {
             fmt::print("  refused {:>8} x {}\n", count, slug);
         }
@@ -113,7 +124,8 @@ private:
         const Duration period = std::chrono::days(options_.days);
         std::int64_t day = -1;
         for (std::int64_t i = 0; i < options_.events; ++i) {
-            const auto offset = Duration(ScaleFloor(period.count(), i, std::max<std::int64_t>(options_.events, 1)));
+            const auto offset =
+                Duration(ScaleFloor(period.count(), i, std::max<std::int64_t>(options_.events, 1)));
             clock_.Set(start_ + offset);
             const std::int64_t today = std::chrono::floor<std::chrono::days>(offset).count();
             if (today != day) {
@@ -155,13 +167,15 @@ private:
         }
         const std::uint64_t count =
             std::max<std::uint64_t>(1, members_.size() * kPersonas.at(persona).member_share / 100);
-        const std::uint64_t index = std::min<std::uint64_t>(first + random_.Below(count), members_.size() - 1);
+        const std::uint64_t index =
+            std::min<std::uint64_t>(first + random_.Below(count), members_.size() - 1);
         last_persona_ = persona;
         return members_.at(index);
     }
 
     std::int64_t Basket(std::size_t persona) {
-        const auto today = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(clock_.Now()));
+        const auto today =
+            std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(clock_.Now()));
         const auto month = static_cast<unsigned>(today.month()) - 1;
         const std::int64_t base = kPersonas.at(persona).basket_minor * kSeason.at(month) / 100;
         // A factor between 0.3 and 3, denser near 1.
@@ -191,8 +205,9 @@ private:
                 }
             }
         } else if (roll < 91) {
-            (void)Submit(ledger::Spend{member, Asset::kPoints, Amount(random_.Between(50, 1500)), {}, {}},
-                         key);
+            (void)Submit(
+                ledger::Spend{member, Asset::kPoints, Amount(random_.Between(50, 1500)), {}, {}},
+                key);
         } else if (roll < 94) {
             const auto& [entry, basket] = recent_earns_.at(random_.Below(recent_earns_.size()));
             (void)Submit(ledger::Reverse{entry, random_.Between(1, basket), basket, {}}, key);
@@ -212,8 +227,9 @@ private:
                 // The rest time out and are voided by the next daily sweep.
             }
         } else {
-            (void)Submit(ledger::Adjust{member, Asset::kPoints, Amount(random_.Between(10, 300)), {}, {}},
-                         key);
+            (void)Submit(
+                ledger::Adjust{member, Asset::kPoints, Amount(random_.Between(10, 300)), {}, {}},
+                key);
         }
     }
 
@@ -242,7 +258,8 @@ private:
             ++refused_;
             ++refusals_[std::string(Describe(outcome.error().code).slug)];
             Check(store_.RollbackToSavepoint());
-            if (Describe(outcome.error().code).is_retryable || outcome.error().code == ErrorCode::kInternal) {
+            if (Describe(outcome.error().code).is_retryable ||
+                outcome.error().code == ErrorCode::kInternal) {
                 PrintError(outcome.error().message);
                 failed_ = true;
             }
@@ -281,8 +298,13 @@ private:
         last_percent_ = done == total ? -1 : percent;
         constexpr int kWidth = 30;
         const auto filled = static_cast<std::size_t>(percent * kWidth / 100);
-        fmt::print(stderr, "\r{:<8} [{:<30}] {:>3}% {}/{}", what, std::string(filled, '#'), percent,
-                   done, total);
+        fmt::print(stderr,
+                   "\r{:<8} [{:<30}] {:>3}% {}/{}",
+                   what,
+                   std::string(filled, '#'),
+                   percent,
+                   done,
+                   total);
         if (done == total) {
             fmt::print(stderr, "\n");
         }

@@ -1,6 +1,5 @@
 // candor: the command-line tool. See `candor --help` and docs/cli.md.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 
@@ -15,15 +14,14 @@ int Main(int argc, char** argv) {
     app.require_subcommand(1);
 
     CheckOptions check;
-    auto* check_command =
-        app.add_subcommand("check", "Verify every ledger invariant of a database (exit 1 if any fails)");
+    auto* check_command = app.add_subcommand(
+        "check", "Verify every ledger invariant of a database (exit 1 if any fails)");
     check_command->add_option("--db", check.db, "Database: sqlite:PATH or PATH")->required();
 
     DemoOptions demo;
     auto* demo_command = app.add_subcommand(
         "demo", "Walk through a demo program: earn, hold, capture, refund, expire, check");
-    demo_command->add_option("--db", demo.db, "Database file to (re)create")
-        ->capture_default_str();
+    demo_command->add_option("--db", demo.db, "Database file to (re)create")->capture_default_str();
 
     GenOptions gen;
     auto* gen_command =

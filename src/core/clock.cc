@@ -25,7 +25,9 @@ double Stopwatch::ElapsedSeconds() const {
     return static_cast<double>(MonotonicNanos() - start_ns_) / 1e9;
 }
 
-std::int64_t Stopwatch::ElapsedMicros() const { return (MonotonicNanos() - start_ns_) / 1000; }
+std::int64_t Stopwatch::ElapsedMicros() const {
+    return (MonotonicNanos() - start_ns_) / 1000;
+}
 
 std::string FormatRfc3339(Timestamp t) {
     const auto seconds = std::chrono::floor<std::chrono::seconds>(t);

@@ -13,9 +13,13 @@ namespace candor {
 using Duration = std::chrono::microseconds;
 using Timestamp = std::chrono::sys_time<Duration>;
 
-inline constexpr std::int64_t ToMicros(Timestamp t) { return t.time_since_epoch().count(); }
+inline constexpr std::int64_t ToMicros(Timestamp t) {
+    return t.time_since_epoch().count();
+}
 
-inline constexpr Timestamp FromMicros(std::int64_t us) { return Timestamp(Duration(us)); }
+inline constexpr Timestamp FromMicros(std::int64_t us) {
+    return Timestamp(Duration(us));
+}
 
 // "2026-11-21T15:03:11Z" (seconds precision, or with .ffffff when there are microseconds).
 std::string FormatRfc3339(Timestamp t);

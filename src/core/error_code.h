@@ -13,46 +13,55 @@
 namespace candor {
 
 // X(name, slug, http_status, retryable, meaning)
-#define CANDOR_ERROR_CODES(X)                                                                    \
-    X(kInvalidArgument, "invalid-argument", 400, false, "A field is missing or malformed.")      \
-    X(kInvalidAmount, "invalid-amount", 422, false, "An amount is zero, negative or too large.") \
-    X(kAmountOverflow, "amount-overflow", 422, false, "A balance or sum would overflow int64.")  \
-    X(kUnknownMember, "unknown-member", 404, false, "No member has this id.")                    \
-    X(kUnknownAccount, "unknown-account", 404, false, "No account has this id.")                 \
-    X(kUnknownEntry, "unknown-entry", 404, false, "No journal entry has this id.")               \
-    X(kUnknownHold, "unknown-hold", 404, false, "No hold has this id.")                          \
-    X(kAlreadyExists, "already-exists", 409, false, "An object with this id already exists.")   \
-    X(kAssetMismatch, "asset-mismatch", 422, false, "The account does not hold this asset.")     \
-    X(kInsufficientBalance,                                                                      \
-      "insufficient-balance",                                                                    \
-      422,                                                                                       \
-      false,                                                                                     \
-      "The account's balance is lower than the amount.")                                        \
-    X(kHoldClosed, "hold-closed", 409, false, "The hold was already captured or voided.")        \
-    X(kHoldExpired, "hold-expired", 409, false, "The hold timed out and is void.")               \
+#define CANDOR_ERROR_CODES(X)                                                                     \
+    X(kInvalidArgument, "invalid-argument", 400, false, "A field is missing or malformed.")       \
+    X(kInvalidAmount, "invalid-amount", 422, false, "An amount is zero, negative or too large.")  \
+    X(kAmountOverflow, "amount-overflow", 422, false, "A balance or sum would overflow int64.")   \
+    X(kUnknownMember, "unknown-member", 404, false, "No member has this id.")                     \
+    X(kUnknownAccount, "unknown-account", 404, false, "No account has this id.")                  \
+    X(kUnknownEntry, "unknown-entry", 404, false, "No journal entry has this id.")                \
+    X(kUnknownHold, "unknown-hold", 404, false, "No hold has this id.")                           \
+    X(kAlreadyExists, "already-exists", 409, false, "An object with this id already exists.")     \
+    X(kAssetMismatch, "asset-mismatch", 422, false, "The account does not hold this asset.")      \
+    X(kInsufficientBalance,                                                                       \
+      "insufficient-balance",                                                                     \
+      422,                                                                                        \
+      false,                                                                                      \
+      "The account's balance is lower than the amount.")                                          \
+    X(kHoldClosed, "hold-closed", 409, false, "The hold was already captured or voided.")         \
+    X(kHoldExpired, "hold-expired", 409, false, "The hold timed out and is void.")                \
     X(kNotReversible, "not-reversible", 422, false, "This kind of entry cannot be reversed.")     \
-    X(kReversalExceedsOriginal,                                                                  \
-      "reversal-exceeds-original",                                                               \
-      422,                                                                                       \
-      false,                                                                                     \
-      "The reversals would exceed the original entry.")                                         \
-    X(kIdempotencyConflict,                                                                      \
-      "idempotency-conflict",                                                                    \
-      409,                                                                                       \
-      false,                                                                                     \
-      "The idempotency key was used before with a different request.")                          \
+    X(kReversalExceedsOriginal,                                                                   \
+      "reversal-exceeds-original",                                                                \
+      422,                                                                                        \
+      false,                                                                                      \
+      "The reversals would exceed the original entry.")                                           \
+    X(kIdempotencyConflict,                                                                       \
+      "idempotency-conflict",                                                                     \
+      409,                                                                                        \
+      false,                                                                                      \
+      "The idempotency key was used before with a different request.")                            \
     X(kUnbalancedEntry, "unbalanced-entry", 422, false, "Postings do not sum to zero per asset.") \
-    X(kCorruptDatabase, "corrupt-database", 500, false, "The database file is damaged.")         \
-    X(kForeignDatabase, "foreign-database", 500, false, "The file is not a Candor database.")    \
-    X(kSchemaTooNew,                                                                             \
-      "schema-too-new",                                                                          \
-      500,                                                                                       \
-      false,                                                                                     \
-      "The database was written by a newer Candor.")                                            \
-    X(kCorruptEntry, "corrupt-entry", 422, false, "An encoded journal entry is malformed.")      \
-    X(kStorage, "storage-unavailable", 503, true, "The database could not complete the call.")   \
-    X(kOverloaded, "overloaded", 503, true, "Too many requests are queued; retry later.")        \
-    X(kShuttingDown, "shutting-down", 503, true, "The server is stopping; retry elsewhere.")     \
+    X(kCorruptDatabase, "corrupt-database", 500, false, "The database file is damaged.")          \
+    X(kForeignDatabase, "foreign-database", 500, false, "The file is not a Candor database.")     \
+    X(kSchemaTooNew, "schema-too-new", 500, false, "The database was written by a newer Candor.") \
+    X(kCorruptEntry, "corrupt-entry", 422, false, "An encoded journal entry is malformed.")       \
+    X(kStorage, "storage-unavailable", 503, true, "The database could not complete the call.")    \
+    X(kOverloaded, "overloaded", 503, true, "Too many requests are queued; retry later.")         \
+    X(kShuttingDown, "shutting-down", 503, true, "The server is stopping; retry elsewhere.")      \
+    X(kUnknownRoute, "not-found", 404, false, "No resource exists at this path.")                 \
+    X(kMethodNotAllowed,                                                                          \
+      "method-not-allowed",                                                                       \
+      405,                                                                                        \
+      false,                                                                                      \
+      "The resource does not support this method; see the Allow header.")                         \
+    X(kPayloadTooLarge, "payload-too-large", 413, false, "The request body is too large.")        \
+    X(kHeadersTooLarge,                                                                           \
+      "headers-too-large",                                                                        \
+      431,                                                                                        \
+      false,                                                                                      \
+      "The request headers are too large or too many.")                                           \
+    X(kNotReady, "not-ready", 503, true, "The server is starting or stopping; retry later.")      \
     X(kInternal, "internal", 500, false, "An unexpected failure; the log has details.")
 
 enum class ErrorCode : std::uint8_t {

@@ -70,10 +70,16 @@ bool ParseAsset(std::string_view name, Asset* asset) {
     return false;
 }
 
-bool IsKnownAsset(std::uint8_t value) { return value >= 1 && value <= 3; }
+bool IsKnownAsset(std::uint8_t value) {
+    return value >= 1 && value <= 3;
+}
 
-bool IsKnownEntryKind(std::uint8_t value) { return value >= 1 && value <= 9; }
+bool IsKnownEntryKind(std::uint8_t value) {
+    return value >= 1 && value <= 9;
+}
 
-bool IsKnownAccountKind(std::uint8_t value) { return value >= 1 && value <= 8; }
+bool IsKnownAccountKind(std::uint8_t value) {
+    return value >= 1 && value <= 8;
+}
 
 }  // namespace candor

@@ -30,6 +30,31 @@ inline constexpr std::size_t kCommitBatchMax = 4'096;
 inline constexpr std::size_t kSweepBatchMax = 1'000;
 // Rows in one page of history.
 inline constexpr std::size_t kHistoryPageMax = 500;
+// Bytes of one password. Longer ones are refused before hashing, so a request body cannot make
+// a login cost more than an ordinary one; 1024 bytes fits any passphrase.
+inline constexpr std::size_t kPasswordBytesMax = 1024;
+// Argon2id password hashes and verifies running at once in a process. Each holds 64 MiB and a
+// core for about 0.1 s, so a burst of logins costs at most 128 MiB and two cores; the rest wait.
+inline constexpr std::size_t kPasswordHashesConcurrentMax = 2;
+// TOTP time steps tried on either side of the current one (30 s each): each extra step is
+// another chance for a guessed code, so this stays small.
+inline constexpr int kTotpWindowStepsMax = 10;
+// HTTP requests (api/): bytes of the request line and headers, bytes of one body, header
+// fields in one request, connections open at once per process. Over a limit the server answers
+// 431, 413, 431 and 503.
+inline constexpr std::size_t kHttpHeaderBytesMax = 16 * 1024;
+inline constexpr std::size_t kHttpBodyBytesMax = 1024 * 1024;
+inline constexpr std::size_t kHttpHeadersCountMax = 100;
+inline constexpr std::size_t kHttpConnectionsMax = 10'000;
+// Milliseconds a client has to send a whole request (or the server to write a response), and
+// that an idle keep-alive connection stays open between requests. Slow clients cannot hold a
+// connection longer than these.
+inline constexpr std::int64_t kHttpReadTimeoutMs = 10'000;
+inline constexpr std::int64_t kHttpIdleTimeoutMs = 60'000;
+// Milliseconds Server::Stop waits for in-flight requests before it drops them.
+inline constexpr std::int64_t kHttpDrainTimeoutMs = 10'000;
+// Bytes of a client's X-Request-Id that the server echoes; longer ones are replaced.
+inline constexpr std::size_t kRequestIdBytesMax = 128;
 
 static_assert(kEntryPostingsMax * 32 + kEntryMetaBytesMax + 256 <= kEntryBytesMax,
               "an entry at its limits must fit the decoder bound");

@@ -1,5 +1,10 @@
 #include "core/random.h"
 
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstddef>
+
 #include "core/assert.h"
 
 namespace candor {
@@ -12,7 +17,9 @@ std::uint64_t SplitMix64(std::uint64_t* x) {
     return z ^ (z >> 31U);
 }
 
-std::uint64_t RotateLeft(std::uint64_t x, unsigned k) { return (x << k) | (x >> (64U - k)); }
+std::uint64_t RotateLeft(std::uint64_t x, unsigned k) {
+    return (x << k) | (x >> (64U - k));
+}
 
 }  // namespace
 
@@ -52,6 +59,18 @@ std::int64_t Random::Between(std::int64_t low, std::int64_t high) {
         return static_cast<std::int64_t>(Next());
     }
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + Below(span + 1));
+}
+
+std::uint64_t SeedFromOs() {
+    std::uint64_t seed = 0;
+    // getrandom on the urandom source never fails once the pool is initialized, which the
+    // kernel does at boot; EINTR is retried. A failure here means a broken kernel.
+    ssize_t got = -1;
+    do {
+        got = getrandom(&seed, sizeof seed, 0);
+    } while (got < 0 && errno == EINTR);
+    CANDOR_ASSERT(got == static_cast<ssize_t>(sizeof seed));
+    return seed;
 }
 
 bool Random::Chance(std::uint64_t numerator, std::uint64_t denominator) {

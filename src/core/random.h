@@ -27,4 +27,8 @@ private:
     std::array<std::uint64_t, 4> state_{};
 };
 
+// A seed from the operating system (getrandom(2)), for generators whose output need not be
+// reproducible, such as request ids. Not a secret: crypto/ makes secrets.
+std::uint64_t SeedFromOs();
+
 }  // namespace candor

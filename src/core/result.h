@@ -28,7 +28,8 @@ class [[nodiscard]] Result {
 public:
     Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: as expected
 
-    Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: as expected
+    Result(Error error)
+        : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: as expected
 
     bool has_value() const { return state_.index() == 0; }
 
@@ -101,17 +102,19 @@ private:
 
 using Status = Result<void>;
 
-inline Status Ok() { return {}; }
+inline Status Ok() {
+    return {};
+}
 
 }  // namespace candor
 
 // Returns the error of `expr` (a Status or Result) from the enclosing function.
-#define CANDOR_TRY(expr)                                    \
-    do {                                                    \
-        auto candor_try_result_ = (expr);                   \
-        if (!candor_try_result_.has_value()) {              \
-            return std::move(candor_try_result_).error();   \
-        }                                                   \
+#define CANDOR_TRY(expr)                                  \
+    do {                                                  \
+        auto candor_try_result_ = (expr);                 \
+        if (!candor_try_result_.has_value()) {            \
+            return std::move(candor_try_result_).error(); \
+        }                                                 \
     } while (false)
 
 #define CANDOR_CONCAT_INNER(a, b) a##b

@@ -125,6 +125,13 @@ Status Validate(const Entry& entry) {
     if (!entry.id.is_set() || entry.id.value() < 0) {
         return MakeError(ErrorCode::kInvalidArgument, "entry id must be positive");
     }
+    // Decode rejects what follows, so Encode must never produce it.
+    if (!IsKnownEntryKind(static_cast<std::uint8_t>(entry.kind))) {
+        return MakeError(ErrorCode::kInvalidArgument, "unknown entry kind");
+    }
+    if (entry.reference.value() < 0) {
+        return MakeError(ErrorCode::kInvalidArgument, "entry reference must not be negative");
+    }
     if (entry.postings.empty() || entry.postings.size() > limits::kEntryPostingsMax) {
         return MakeError(ErrorCode::kInvalidArgument,
                          fmt::format("an entry holds 1 to {} postings, not {}",
@@ -139,8 +146,11 @@ Status Validate(const Entry& entry) {
         if (posting.amount.is_zero()) {
             return MakeError(ErrorCode::kInvalidAmount, "a posting amount is zero");
         }
-        if (!posting.account.is_set()) {
-            return MakeError(ErrorCode::kInvalidArgument, "a posting has no account");
+        if (posting.account.value() <= 0) {
+            return MakeError(ErrorCode::kInvalidArgument, "a posting account must be positive");
+        }
+        if (!IsKnownAsset(static_cast<std::uint8_t>(posting.asset))) {
+            return MakeError(ErrorCode::kInvalidArgument, "a posting has an unknown asset");
         }
         auto sum = sums[posting.asset].Plus(posting.amount);
         if (!sum) {

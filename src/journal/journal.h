@@ -47,9 +47,11 @@ struct Entry {
 
 using LeafHash = crypto::Sha256Digest;
 
-// Checks what every stored entry must satisfy: id set, 1..kEntryPostingsMax postings, no zero
-// amount, per-asset sum zero (without overflow), meta within kEntryMetaBytesMax.
-// Returns kUnbalancedEntry or kInvalidArgument naming the first problem.
+// Checks what every stored entry must satisfy: id positive, kind known, reference not negative,
+// 1..kEntryPostingsMax postings, each of a known asset on a positive account with a nonzero
+// amount, per-asset sum zero (without overflow), meta within kEntryMetaBytesMax. Returns the
+// first problem as kInvalidArgument, kInvalidAmount (a zero amount), kAmountOverflow or
+// kUnbalancedEntry. Everything that passes encodes to bytes that Decode accepts.
 Status Validate(const Entry& entry);
 
 // REQUIRES: Validate(entry) succeeds.

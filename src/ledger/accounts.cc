@@ -23,6 +23,7 @@ constexpr std::array<MemberSlot, 5> kMemberSlots = {{
 
 AccountId MemberAccount(MemberId member, Asset asset, bool held) {
     CANDOR_ASSERT(member.is_set());
+    CANDOR_ASSERT(member.value() <= kMemberIdMax);
     CANDOR_ASSERT(!(held && asset == Asset::kStatus));
     for (std::size_t slot = 0; slot < kMemberSlots.size(); ++slot) {
         if (kMemberSlots.at(slot).asset == asset && kMemberSlots.at(slot).is_held == held) {

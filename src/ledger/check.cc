@@ -55,14 +55,13 @@ private:
         CANDOR_TRY(store_.ScanEntries([&](const store::EntryRow& row) {
             ++report_.entries;
             if (row.id.value() != expected_id) {
-                Violation(fmt::format("entry ids are not dense: expected {}, found {}",
-                                      expected_id,
-                                      row.id.value()));
+                Violation(fmt::format(
+                    "entry ids are not dense: expected {}, found {}", expected_id, row.id.value()));
             }
             expected_id = row.id.value() + 1;
             if (journal::HashLeaf(row.body) != row.leaf_hash) {
-                Violation(fmt::format("entry {}: leaf hash does not match its bytes",
-                                      row.id.value()));
+                Violation(
+                    fmt::format("entry {}: leaf hash does not match its bytes", row.id.value()));
             }
             auto entry = journal::Decode(row.body);
             if (!entry) {
@@ -71,8 +70,8 @@ private:
             }
             if (entry->id != row.id || entry->kind != row.kind ||
                 entry->reference != row.reference || entry->created_at != row.created_at) {
-                Violation(fmt::format("entry {}: columns differ from its encoded bytes",
-                                      row.id.value()));
+                Violation(
+                    fmt::format("entry {}: columns differ from its encoded bytes", row.id.value()));
             }
             int leg = 0;
             for (const journal::Posting& posting : entry->postings) {
@@ -83,9 +82,10 @@ private:
                 }
                 if (!stored->has_value() || (*stored)->amount != posting.amount ||
                     (*stored)->asset != posting.asset) {
-                    Violation(fmt::format("entry {} leg {}: postings table differs from the journal",
-                                          row.id.value(),
-                                          leg));
+                    Violation(
+                        fmt::format("entry {} leg {}: postings table differs from the journal",
+                                    row.id.value(),
+                                    leg));
                 }
                 ++journal_postings_;
                 ++leg;
@@ -97,7 +97,8 @@ private:
 
     // Balances equal their postings; assets sum to zero; nothing is below zero that may not be.
     Status CheckBalances() {
-        std::map<std::int64_t, std::int64_t> posting_sums;  // only accounts with postings
+        // Only accounts with postings. 128 bits: tampered postings must not overflow the sum.
+        std::map<std::int64_t, Int128> posting_sums;
         std::int64_t postings = 0;
         CANDOR_TRY(store_.ScanPostings([&](const store::PostingRow& row) {
             ++postings;
@@ -127,7 +128,7 @@ private:
             }
             totals[*asset] += sum.amount.value();
             auto it = posting_sums.find(account.value());
-            const std::int64_t posted = it == posting_sums.end() ? 0 : it->second;
+            const Int128 posted = it == posting_sums.end() ? 0 : it->second;
             if (it != posting_sums.end()) {
                 posting_sums.erase(it);
             }
@@ -140,9 +141,8 @@ private:
             auto member = DescribeMemberAccount(account);
             const bool allows_negative = !member && system_.at(account).allows_negative;
             if (!allows_negative && sum.amount.value() < 0) {
-                Violation(fmt::format("account {} is below zero: {}",
-                                      account.value(),
-                                      sum.amount.value()));
+                Violation(fmt::format(
+                    "account {} is below zero: {}", account.value(), sum.amount.value()));
             }
             if (member && member->kind == AccountKind::kMemberAvailable &&
                 member->asset == Asset::kPoints && sum.amount.value() != 0) {
@@ -158,9 +158,8 @@ private:
         }
         for (const auto& [asset, total] : totals) {
             if (total != 0) {
-                Violation(fmt::format("{} balances sum to {}, not 0",
-                                      Name(asset),
-                                      static_cast<std::int64_t>(total)));
+                Violation(fmt::format(
+                    "{} balances sum to {}, not 0", Name(asset), static_cast<std::int64_t>(total)));
             }
         }
         return Ok();
@@ -188,7 +187,8 @@ private:
                                       lot.remaining.value(),
                                       lot.amount.value()));
             }
-            const std::int64_t consumed = moved.contains(lot.id.value()) ? moved[lot.id.value()] : 0;
+            const std::int64_t consumed =
+                moved.contains(lot.id.value()) ? moved[lot.id.value()] : 0;
             if (lot.amount.value() - lot.remaining.value() != consumed) {
                 Violation(fmt::format("lot {}: {} used but moves account for {}",
                                       lot.id.value(),
@@ -235,9 +235,8 @@ private:
                 lookup = std::move(closing).error();
                 return false;
             }
-            const EntryKind expected = hold.state == store::HoldState::kCaptured
-                                           ? EntryKind::kCapture
-                                           : EntryKind::kVoid;
+            const EntryKind expected =
+                hold.state == store::HoldState::kCaptured ? EntryKind::kCapture : EntryKind::kVoid;
             if (!closing->has_value() || (*closing)->kind != expected ||
                 (*closing)->reference != hold.id) {
                 Violation(fmt::format("hold {}: closing entry {} is missing or not its {}",
@@ -252,10 +251,8 @@ private:
             auto it = held_.find(account);
             const std::int64_t held = it == held_.end() ? 0 : it->second;
             if (held != amount) {
-                Violation(fmt::format("account {}: open holds sum to {} but {} is held",
-                                      account,
-                                      amount,
-                                      held));
+                Violation(fmt::format(
+                    "account {}: open holds sum to {} but {} is held", account, amount, held));
             }
             if (it != held_.end()) {
                 held_.erase(it);
@@ -277,6 +274,8 @@ private:
 
 }  // namespace
 
-Result<CheckReport> Check(store::Store& store) { return Checker(store).Run(); }
+Result<CheckReport> Check(store::Store& store) {
+    return Checker(store).Run();
+}
 
 }  // namespace candor::ledger

@@ -39,8 +39,9 @@ Error Invalid(std::string message) {
 
 Status RequirePositive(Amount amount, std::string_view field) {
     if (!amount.is_positive()) {
-        return MakeError(ErrorCode::kInvalidAmount,
-                         fmt::format("{} must be a positive integer, not {}", field, amount.value()));
+        return MakeError(
+            ErrorCode::kInvalidAmount,
+            fmt::format("{} must be a positive integer, not {}", field, amount.value()));
     }
     return Ok();
 }
@@ -60,8 +61,8 @@ Status ValidateMeta(const std::string& meta) {
 }
 
 bool IsPublicIdChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':';
 }
 
 Status ValidatePublicId(std::string_view id, std::string_view field) {
@@ -74,7 +75,9 @@ Status ValidatePublicId(std::string_view id, std::string_view field) {
     return Ok();
 }
 
-Timestamp OrNow(Timestamp t, Timestamp now) { return t == Timestamp{} ? now : t; }
+Timestamp OrNow(Timestamp t, Timestamp now) {
+    return t == Timestamp{} ? now : t;
+}
 
 // A stable byte string for each command, hashed into the idempotency fingerprint. Any field
 // that changes what the command does is part of it, so the same key with another command is
@@ -197,8 +200,8 @@ public:
         int leg = 0;
         for (const Posting& posting : entry.postings) {
             CANDOR_TRY(Apply(posting, entry.id));
-            rows.push_back(store::PostingRow{
-                posting.account, entry.id, leg++, posting.asset, posting.amount});
+            rows.push_back(
+                store::PostingRow{posting.account, entry.id, leg++, posting.asset, posting.amount});
         }
         store::EntryRow row;
         row.id = entry.id;
@@ -282,8 +285,8 @@ public:
             }
             const Amount give = std::min(open, left);
             left = Amount(left.value() - give.value());
-            CANDOR_TRY(store_.UpdateLotRemaining(lot->id,
-                                                 Amount(lot->remaining.value() + give.value())));
+            CANDOR_TRY(
+                store_.UpdateLotRemaining(lot->id, Amount(lot->remaining.value() + give.value())));
             CANDOR_TRY(store_.UpdateLotMoveRestored(
                 source, it->lot, Amount(it->restored.value() + give.value())));
         }
@@ -304,21 +307,27 @@ private:
         const int shard = static_cast<int>(entry.value() % info.shards);
         CANDOR_ASSIGN_OR_RETURN(auto balance, store_.LoadBalance(posting.account, shard));
         if (!balance) {
-            return MakeError(info.member.is_set() ? ErrorCode::kUnknownMember
-                                                  : ErrorCode::kUnknownAccount,
-                             fmt::format("no account {}", posting.account.value()));
+            return MakeError(
+                info.member.is_set() ? ErrorCode::kUnknownMember : ErrorCode::kUnknownAccount,
+                fmt::format("no account {}", posting.account.value()));
         }
+        // Every shard stays within int64 / shards, so that the account's balance, the sum of
+        // its shards that the store and Check compute, fits in int64 too.
+        const std::int64_t shard_max = INT64_MAX / info.shards;
         const auto next = balance->Plus(posting.amount);
-        if (!next) {
-            return MakeError(ErrorCode::kAmountOverflow,
-                             fmt::format("the balance of account {} would overflow",
-                                         posting.account.value()));
+        if (!next || next->value() > shard_max || next->value() < -shard_max) {
+            return MakeError(
+                ErrorCode::kAmountOverflow,
+                fmt::format("the balance of account {} would overflow", posting.account.value()));
         }
         if (!info.allows_negative && next->value() < 0) {
             CANDOR_ASSERT(info.shards == 1);
+            const std::string owner = info.member.is_set()
+                                          ? fmt::format("member {}", info.member.value())
+                                          : fmt::format("account {}", info.code);
             return MakeError(ErrorCode::kInsufficientBalance,
-                             fmt::format("account {} has {} {}, {} needed",
-                                         posting.account.value(),
+                             fmt::format("{} has {} {} available, {} needed",
+                                         owner,
                                          balance->value(),
                                          Name(info.asset),
                                          -posting.amount.value()));
@@ -450,14 +459,16 @@ Result<Outcome> Ledger::ExecuteNow(const Request& request) {
         (void)store_.Rollback();
         return outcome;
     }
-    CANDOR_TRY(store_.Commit());
+    if (Status committed = store_.Commit(); !committed) {
+        (void)store_.Rollback();
+        return committed.error();
+    }
     return outcome;
 }
 
 Result<Outcome> Ledger::Execute(const Request& request) {
     if (request.client_id.empty() || request.client_id.size() > limits::kClientIdBytesMax) {
-        return Invalid(
-            fmt::format("client id must be 1-{} bytes", limits::kClientIdBytesMax));
+        return Invalid(fmt::format("client id must be 1-{} bytes", limits::kClientIdBytesMax));
     }
     if (request.idempotency_key.size() > limits::kIdempotencyKeyBytesMax) {
         return Invalid(fmt::format("idempotency key is longer than {} bytes",
@@ -471,8 +482,8 @@ Result<Outcome> Ledger::Execute(const Request& request) {
         return Dispatch(request.command, now);
     }
     const store::Digest fingerprint = Fingerprint(request.command);
-    CANDOR_ASSIGN_OR_RETURN(
-        auto previous, store_.FindIdempotency(request.client_id, request.idempotency_key));
+    CANDOR_ASSIGN_OR_RETURN(auto previous,
+                            store_.FindIdempotency(request.client_id, request.idempotency_key));
     if (previous) {
         if (previous->fingerprint != fingerprint) {
             return MakeError(ErrorCode::kIdempotencyConflict,
@@ -489,12 +500,10 @@ Result<Outcome> Ledger::Execute(const Request& request) {
     } else if (outcome.entry) {
         result_id = outcome.entry->id.value();
     }
-    CANDOR_ASSIGN_OR_RETURN(bool inserted,
-                            store_.TryInsertIdempotency(store::IdempotencyRow{request.client_id,
-                                                                              request.idempotency_key,
-                                                                              fingerprint,
-                                                                              result_id,
-                                                                              now}));
+    CANDOR_ASSIGN_OR_RETURN(
+        bool inserted,
+        store_.TryInsertIdempotency(store::IdempotencyRow{
+            request.client_id, request.idempotency_key, fingerprint, result_id, now}));
     CANDOR_ASSERT(inserted);
     return outcome;
 }
@@ -560,6 +569,11 @@ Status Ledger::RequireMember(MemberId member) {
     if (!member.is_set() || member.value() < 0) {
         return MakeError(ErrorCode::kUnknownMember, "member id must be positive");
     }
+    // A larger id has no account id (id * 16 + slot would overflow, and used to wrap onto
+    // another member's accounts), so no such member can exist.
+    if (member.value() > kMemberIdMax) {
+        return MakeError(ErrorCode::kUnknownMember, fmt::format("no member {}", member.value()));
+    }
     CANDOR_ASSIGN_OR_RETURN(auto balance,
                             store_.LoadBalance(MemberAccount(member, Asset::kPoints), 0));
     if (!balance) {
@@ -608,8 +622,14 @@ Result<Outcome> Ledger::DoEarn(const Earn& c, Timestamp now) {
     entry.meta = c.meta;
     AccountId points_source = c.points_source;
     if (c.points.is_positive()) {
-        entry.expires_at = c.expires_at == Timestamp{} ? entry.effective_at + options_.points_lifetime
-                                                       : c.expires_at;
+        // Beyond this, effective_at + points_lifetime would overflow.
+        if (c.expires_at == Timestamp{} &&
+            entry.effective_at > Timestamp::max() - options_.points_lifetime) {
+            return Invalid("effective_at is out of range");
+        }
+        entry.expires_at = c.expires_at == Timestamp{}
+                               ? entry.effective_at + options_.points_lifetime
+                               : c.expires_at;
         if (entry.expires_at <= now) {
             return Invalid("expires_at must be in the future");
         }
@@ -625,10 +645,12 @@ Result<Outcome> Ledger::DoEarn(const Earn& c, Timestamp now) {
     }
     // Member legs first: reversals balance each asset on its last leg (see DoReverse).
     if (c.points.is_positive()) {
-        entry.postings.push_back({MemberAccount(c.member, Asset::kPoints), Asset::kPoints, c.points});
+        entry.postings.push_back(
+            {MemberAccount(c.member, Asset::kPoints), Asset::kPoints, c.points});
     }
     if (c.status.is_positive()) {
-        entry.postings.push_back({MemberAccount(c.member, Asset::kStatus), Asset::kStatus, c.status});
+        entry.postings.push_back(
+            {MemberAccount(c.member, Asset::kStatus), Asset::kStatus, c.status});
     }
     if (c.cashback.is_positive()) {
         entry.postings.push_back(
@@ -682,9 +704,9 @@ Result<Outcome> Ledger::DoHold(const Hold& c, Timestamp now) {
     CANDOR_TRY(RequirePositive(c.amount, "amount"));
     CANDOR_TRY(ValidateMeta(c.meta));
     if (c.timeout <= Duration::zero() || c.timeout > options_.hold_timeout_max) {
-        return Invalid(fmt::format("hold timeout must be between 1 microsecond and {} days",
-                                   std::chrono::floor<std::chrono::days>(options_.hold_timeout_max)
-                                       .count()));
+        return Invalid(
+            fmt::format("hold timeout must be between 1 microsecond and {} days",
+                        std::chrono::floor<std::chrono::days>(options_.hold_timeout_max).count()));
     }
     CANDOR_TRY(RequireMember(c.member));
     CANDOR_ASSIGN_OR_RETURN(EntryId id, store_.NextEntryId());
@@ -736,11 +758,11 @@ Result<store::HoldRow> LoadOpenHold(store::Store& store, EntryId id) {
         return MakeError(ErrorCode::kUnknownHold, fmt::format("no hold {}", id.value()));
     }
     if (hold->state != store::HoldState::kOpen) {
-        return MakeError(ErrorCode::kHoldClosed,
-                         fmt::format("hold {} was already {}",
-                                     id.value(),
-                                     hold->state == store::HoldState::kCaptured ? "captured"
-                                                                                : "voided"));
+        return MakeError(
+            ErrorCode::kHoldClosed,
+            fmt::format("hold {} was already {}",
+                        id.value(),
+                        hold->state == store::HoldState::kCaptured ? "captured" : "voided"));
     }
     return *hold;
 }
@@ -751,18 +773,18 @@ Result<Outcome> Ledger::DoCapture(const Capture& c, Timestamp now) {
     CANDOR_TRY(ValidateMeta(c.meta));
     CANDOR_ASSIGN_OR_RETURN(store::HoldRow hold, LoadOpenHold(store_, c.hold));
     if (hold.expires_at <= now) {
-        return MakeError(ErrorCode::kHoldExpired,
-                         fmt::format("hold {} timed out at {}",
-                                     hold.id.value(),
-                                     FormatRfc3339(hold.expires_at)));
+        return MakeError(
+            ErrorCode::kHoldExpired,
+            fmt::format(
+                "hold {} timed out at {}", hold.id.value(), FormatRfc3339(hold.expires_at)));
     }
     const Amount amount = c.amount.value_or(hold.amount);
     CANDOR_TRY(RequirePositive(amount, "amount"));
     if (amount > hold.amount) {
-        return MakeError(ErrorCode::kInvalidAmount,
-                         fmt::format("capture of {} exceeds the hold of {}",
-                                     amount.value(),
-                                     hold.amount.value()));
+        return MakeError(
+            ErrorCode::kInvalidAmount,
+            fmt::format(
+                "capture of {} exceeds the hold of {}", amount.value(), hold.amount.value()));
     }
     CANDOR_ASSIGN_OR_RETURN(AccountId redeemed,
                             ProgramAccount(AccountKind::kProgramRedeemed, hold.asset));
@@ -817,9 +839,8 @@ Result<Outcome> Ledger::DoReverse(const Reverse& c, Timestamp now) {
     CANDOR_ASSIGN_OR_RETURN(auto progress, store_.LoadReversal(c.original));
     const std::int64_t before = progress ? progress->reversed_part : 0;
     if (progress && progress->whole != c.whole) {
-        return Invalid(fmt::format("reversals of entry {} must use whole = {}",
-                                   c.original.value(),
-                                   progress->whole));
+        return Invalid(fmt::format(
+            "reversals of entry {} must use whole = {}", c.original.value(), progress->whole));
     }
     if (c.part > c.whole - before) {
         return MakeError(ErrorCode::kReversalExceedsOriginal,
@@ -844,16 +865,18 @@ Result<Outcome> Ledger::DoReverse(const Reverse& c, Timestamp now) {
         const Posting& p = original.postings[i];
         AccountId account = p.account;
         // Reversing a capture returns points to the member's available account, not to held.
-        if (auto info = DescribeMemberAccount(account); info && info->kind == AccountKind::kMemberHeld) {
+        if (auto info = DescribeMemberAccount(account);
+            info && info->kind == AccountKind::kMemberHeld) {
             account = MemberAccount(info->member, info->asset);
         }
         std::int64_t moved = 0;
         if (i == last_leg[p.asset]) {
             moved = -sums[p.asset];
         } else {
-            const std::int64_t magnitude = p.amount.value() < 0 ? -p.amount.value() : p.amount.value();
-            const std::int64_t share = ScaleFloor(magnitude, after, c.whole) -
-                                       ScaleFloor(magnitude, before, c.whole);
+            const std::int64_t magnitude =
+                p.amount.value() < 0 ? -p.amount.value() : p.amount.value();
+            const std::int64_t share =
+                ScaleFloor(magnitude, after, c.whole) - ScaleFloor(magnitude, before, c.whole);
             moved = p.amount.value() < 0 ? share : -share;
             sums[p.asset] += moved;
         }
@@ -873,14 +896,16 @@ Result<Outcome> Ledger::DoReverse(const Reverse& c, Timestamp now) {
     CANDOR_ASSIGN_OR_RETURN(entry, books.Write(std::move(entry)));
     // Lots follow the points: a debit takes back the lots the original credited first; a
     // credit restores the lots the original (or, for a capture, its hold) consumed.
-    const EntryId consumer = original.kind == EntryKind::kCapture ? original.reference : original.id;
+    const EntryId consumer =
+        original.kind == EntryKind::kCapture ? original.reference : original.id;
     for (const Posting& leg : entry.postings) {
         auto info = DescribeMemberAccount(leg.account);
         if (!info || info->kind != AccountKind::kMemberAvailable || leg.asset != Asset::kPoints) {
             continue;
         }
         if (leg.amount.value() < 0) {
-            CANDOR_TRY(books.ConsumeLots(leg.account, Amount(-leg.amount.value()), id, original.id));
+            CANDOR_TRY(
+                books.ConsumeLots(leg.account, Amount(-leg.amount.value()), id, original.id));
         } else {
             CANDOR_ASSIGN_OR_RETURN(Amount restored,
                                     books.RestoreLots(consumer, leg.account, leg.amount));
@@ -905,14 +930,16 @@ Result<Outcome> Ledger::DoAdjust(const Adjust& c, Timestamp now) {
         return MakeError(ErrorCode::kInvalidAmount, "delta is out of range");
     }
     CANDOR_TRY(RequireMember(c.member));
-    CANDOR_ASSIGN_OR_RETURN(AccountId adjustment, ProgramAccount(AccountKind::kAdjustment, c.asset));
+    CANDOR_ASSIGN_OR_RETURN(AccountId adjustment,
+                            ProgramAccount(AccountKind::kAdjustment, c.asset));
     CANDOR_ASSIGN_OR_RETURN(EntryId id, store_.NextEntryId());
     Entry entry = NewEntry(id, EntryKind::kAdjust, now, now);
     entry.meta = c.meta;
     const AccountId available = MemberAccount(c.member, c.asset);
     const bool is_credit = c.delta.is_positive();
     if (is_credit && c.asset == Asset::kPoints) {
-        entry.expires_at = c.expires_at == Timestamp{} ? now + options_.points_lifetime : c.expires_at;
+        entry.expires_at =
+            c.expires_at == Timestamp{} ? now + options_.points_lifetime : c.expires_at;
         if (entry.expires_at <= now) {
             return Invalid("expires_at must be in the future");
         }
@@ -965,7 +992,8 @@ Result<Outcome> Ledger::DoOpenBudget(const OpenBudget& c, Timestamp now) {
     const std::string code = "campaign:" + c.code;
     CANDOR_ASSIGN_OR_RETURN(auto existing, store_.FindSystemAccountByCode(code));
     if (existing) {
-        return MakeError(ErrorCode::kAlreadyExists, fmt::format("budget {} already exists", c.code));
+        return MakeError(ErrorCode::kAlreadyExists,
+                         fmt::format("budget {} already exists", c.code));
     }
     CANDOR_ASSIGN_OR_RETURN(AccountId id, store_.NextSystemAccountId());
     CANDOR_TRY(store_.InsertSystemAccount(
@@ -1005,7 +1033,10 @@ Result<Outcome> Ledger::DoExpireLots(const ExpireLots& c, Timestamp now) {
         CANDOR_ASSIGN_OR_RETURN(auto lots, store_.LoadExpiredLots(account, now));
         Amount total;
         for (const store::LotRow& lot : lots) {
-            total = Amount(total.value() + lot.remaining.value());
+            // Open lots sum to the balance, an int64, so this cannot overflow: assert it.
+            const auto sum = total.Plus(lot.remaining);
+            CANDOR_ASSERT(sum.has_value());
+            total = *sum;
         }
         CANDOR_ASSIGN_OR_RETURN(EntryId id, store_.NextEntryId());
         Entry entry = NewEntry(id, EntryKind::kExpire, now, now);
@@ -1049,7 +1080,8 @@ Result<MemberBalances> Ledger::LoadBalances(MemberId member) {
         return amount.value_or(Amount(0));
     };
     CANDOR_ASSIGN_OR_RETURN(balances.points, load(MemberAccount(member, Asset::kPoints)));
-    CANDOR_ASSIGN_OR_RETURN(balances.points_held, load(MemberAccount(member, Asset::kPoints, true)));
+    CANDOR_ASSIGN_OR_RETURN(balances.points_held,
+                            load(MemberAccount(member, Asset::kPoints, true)));
     CANDOR_ASSIGN_OR_RETURN(balances.status, load(MemberAccount(member, Asset::kStatus)));
     CANDOR_ASSIGN_OR_RETURN(balances.cashback, load(MemberAccount(member, Asset::kCashback)));
     CANDOR_ASSIGN_OR_RETURN(balances.cashback_held,

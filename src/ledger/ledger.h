@@ -43,8 +43,11 @@ namespace candor::ledger {
 
 inline constexpr std::int64_t kSystemSlot = 15;
 
+// The largest member id that has account ids; commands name larger ids as unknown members.
+inline constexpr std::int64_t kMemberIdMax = (INT64_MAX - kSystemSlot) / 16;
+
 // The member's available (or held) account for `asset`. Status points are never held.
-// REQUIRES: member.is_set(); !(held && asset == Asset::kStatus).
+// REQUIRES: 0 < member <= kMemberIdMax; !(held && asset == Asset::kStatus).
 AccountId MemberAccount(MemberId member, Asset asset, bool held = false);
 
 struct AccountInfo {
@@ -53,7 +56,7 @@ struct AccountInfo {
     Asset asset = Asset::kPoints;
     bool allows_negative = false;
     int shards = 1;
-    MemberId member;  // set for member accounts
+    MemberId member;   // set for member accounts
     std::string code;  // set for system accounts
 };
 
@@ -281,9 +284,9 @@ struct CommitterStats {
     std::uint64_t failed_commits = 0;
 };
 
-// Runs submitted requests on one thread, in transactions of up to batch_max commands, each in
-// its own savepoint so that a failing command fails alone. A result is delivered only after
-// its transaction is durably committed. If the commit itself fails, every command of the
+// Runs submitted requests on one thread, in transactions of up to batch_max commands. A failing
+// command fails alone: its neighbours in the batch still commit. A result is delivered only
+// after its transaction is durably committed. If the commit itself fails, every command of the
 // batch gets that error and none took effect.
 class Committer {
 public:
@@ -314,15 +317,20 @@ private:
 
     void Run();
     void RunBatch(std::vector<Pending>& batch);
+    Status RunPass(const std::vector<Pending>& batch,
+                   bool use_savepoints,
+                   std::vector<Result<Outcome>>* results);
 
     store::Store& store_;
     Ledger& ledger_;
     CommitterOptions options_;
+    std::mutex stop_mutex_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Pending> queue_;
     bool stopping_ = false;
     CommitterStats stats_;
+    bool is_cautious_ = false;  // the last batch had a failing command (committer thread only)
     std::thread thread_;
 };
 

@@ -122,8 +122,8 @@ struct AccountSum {
 };
 
 struct OpenOptions {
-    bool create = true;       // create the file when missing
-    bool read_only = false;   // open without writing or migrating
+    bool create = true;            // create the file when missing
+    bool read_only = false;        // open without writing or migrating
     bool synchronous_full = true;  // false trades durability for speed (tests, bulk loads)
     int busy_timeout_ms = 5000;
 };
@@ -171,9 +171,8 @@ public:
                                                           int leg) = 0;
     // Entries touching any of `accounts`, newest first, with ids below `before` (all when
     // unset), at most `limit`.
-    virtual Result<std::vector<EntryRow>> LoadEntriesForAccounts(std::span<const AccountId> accounts,
-                                                                 EntryId before,
-                                                                 std::size_t limit) = 0;
+    virtual Result<std::vector<EntryRow>> LoadEntriesForAccounts(
+        std::span<const AccountId> accounts, EntryId before, std::size_t limit) = 0;
 
     // Lots.
     virtual Result<LotId> InsertLot(const LotRow& lot) = 0;
@@ -182,7 +181,8 @@ public:
     virtual Result<std::vector<LotRow>> LoadOpenLots(AccountId account, std::size_t limit) = 0;
     // Open lots of an account that expire at or before `now`.
     virtual Result<std::vector<LotRow>> LoadExpiredLots(AccountId account, Timestamp now) = 0;
-    // Accounts with at least one open lot expiring at or before `now`, at most `limit`.
+    // Accounts with an open lot expiring at or before `now`, taken from the `limit` lots that
+    // fell due first, without duplicates, in ascending order.
     virtual Result<std::vector<AccountId>> FindAccountsWithExpiredLots(Timestamp now,
                                                                        std::size_t limit) = 0;
     virtual Status UpdateLotRemaining(LotId id, Amount remaining) = 0;
@@ -194,7 +194,8 @@ public:
     virtual Status InsertHold(const HoldRow& hold) = 0;
     virtual Result<std::optional<HoldRow>> LoadHold(EntryId id) = 0;
     virtual Status CloseHold(EntryId id, HoldState state, EntryId closed_by) = 0;
-    // Open holds whose expires_at is at or before `now`, oldest first, at most `limit`.
+    // Open holds whose expires_at is at or before `now`, earliest expiry first (ties by id),
+    // at most `limit`.
     virtual Result<std::vector<HoldRow>> FindTimedOutHolds(Timestamp now, std::size_t limit) = 0;
 
     // Reversal progress per original entry.

@@ -21,7 +21,9 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ignored);
 }
 
-Timestamp TestEpoch() { return FromMicros(1'767'225'600'000'000); }
+Timestamp TestEpoch() {
+    return FromMicros(1'767'225'600'000'000);
+}
 
 std::unique_ptr<store::Store> OpenStore(const std::string& path) {
     auto store = store::Open(path);

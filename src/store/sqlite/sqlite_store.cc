@@ -29,8 +29,13 @@ Error StorageError(sqlite3* db, int rc, std::string_view what) {
         return MakeError(ErrorCode::kForeignDatabase,
                          "file is not a Candor database: it is not an SQLite database");
     }
-    if (primary == SQLITE_CONSTRAINT) {
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
         return MakeError(ErrorCode::kAlreadyExists, fmt::format("{}: already exists", what));
+    }
+    if (primary == SQLITE_CONSTRAINT) {
+        // A CHECK or NOT NULL violation is a bad value, not a duplicate.
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: violates a constraint ({})", what, detail));
     }
     return MakeError(ErrorCode::kStorage, fmt::format("{}: {}", what, detail));
 }
@@ -131,8 +136,8 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "WHERE account_id = ?1 AND remaining > 0 ORDER BY id LIMIT ?2",
     "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots "
     "WHERE account_id = ?1 AND remaining > 0 AND expires_at <= ?2 ORDER BY id",
-    "SELECT DISTINCT account_id FROM lots WHERE remaining > 0 AND expires_at <= ?1 "
-    "ORDER BY account_id LIMIT ?2",
+    "SELECT account_id FROM lots WHERE remaining > 0 AND expires_at <= ?1 "
+    "ORDER BY expires_at LIMIT ?2",
     "UPDATE lots SET remaining = ?2 WHERE id = ?1",
     "INSERT INTO lot_moves (entry_id, lot_id, position, amount, restored) "
     "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -370,9 +375,7 @@ public:
 
     Status InsertMember(const MemberRow& member) override {
         auto q = Use(kInsertMember);
-        q.Bind(1, member.id.value())
-            .Bind(2, member.public_id)
-            .Bind(3, ToMicros(member.created_at));
+        q.Bind(1, member.id.value()).Bind(2, member.public_id).Bind(3, ToMicros(member.created_at));
         return q.Run();
     }
 
@@ -569,9 +572,16 @@ public:
 
     Result<std::vector<AccountId>> FindAccountsWithExpiredLots(Timestamp now,
                                                                std::size_t limit) override {
+        // Walking the expiry index in order reads only due lots; sorting all due lots by
+        // account would make every sweep batch cost as much as the whole backlog.
         auto q = Use(kAccountsWithExpiredLots);
         q.Bind(1, ToMicros(now)).Bind(2, Limit(limit));
-        return All<AccountId>(q, [](const Query& row) { return AccountId(row.Int(0)); });
+        CANDOR_ASSIGN_OR_RETURN(auto accounts, All<AccountId>(q, [](const Query& row) {
+                                    return AccountId(row.Int(0));
+                                }));
+        std::sort(accounts.begin(), accounts.end());
+        accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+        return accounts;
     }
 
     Status UpdateLotRemaining(LotId id, Amount remaining) override {
@@ -686,14 +696,18 @@ public:
     Status ScanBalances(const std::function<bool(const AccountSum&)>& visit) override {
         return Scan<AccountSum>(
             kScanBalances,
-            [](const Query& q) { return AccountSum{AccountId(q.Int(0)), Amount(q.Int(1))}; },
+            [](const Query& q) {
+                return AccountSum{AccountId(q.Int(0)), Amount(q.Int(1))};
+            },
             visit);
     }
 
     Status ScanOpenLotSums(const std::function<bool(const AccountSum&)>& visit) override {
         return Scan<AccountSum>(
             kScanOpenLotSums,
-            [](const Query& q) { return AccountSum{AccountId(q.Int(0)), Amount(q.Int(1))}; },
+            [](const Query& q) {
+                return AccountSum{AccountId(q.Int(0)), Amount(q.Int(1))};
+            },
             visit);
     }
 
@@ -848,8 +862,8 @@ private:
     Status Scan(Sql sql, Read read, const std::function<bool(const T&)>& visit) {
         // Scans use their own statement so that a visitor may call other store methods.
         sqlite3_stmt* stmt = nullptr;
-        const int rc =
-            sqlite3_prepare_v3(db_, kSqlText.at(sql), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+        const int rc = sqlite3_prepare_v3(
+            db_, kSqlText.at(sql), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
         if (rc != SQLITE_OK) {
             return StorageError(db_, sqlite3_extended_errcode(db_), kSqlText.at(sql));
         }
@@ -877,7 +891,9 @@ private:
 
 }  // namespace
 
-int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+int LatestSchemaVersion() {
+    return static_cast<int>(Migrations().size());
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const OpenOptions& options) {
