@@ -5,11 +5,12 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 DB ?= var/candor.db
+LISTEN ?= 127.0.0.1:8080
 
 .PHONY: help deps build release run test unit fuzz-smoke fmt format-check style bench tidy clean
 
 help:
-	@echo "make run          install, build, run the demo walkthrough on $(DB)"
+	@echo "make run          install, build, run the demo walkthrough on $(DB), then serve it on $(LISTEN)"
 	@echo "make test         install, build (dev: ASan+UBSan), run every test and the fuzz smoke runs"
 	@echo "make bench        build release and run the benchmarks (prints ratios to baselines)"
 	@echo "make fmt          apply clang-format to every C++ file"
@@ -24,10 +25,12 @@ build: deps
 
 release: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target candor
+	@cmake --build --preset release -j $(JOBS) --target candor candord
 
 run: release
 	@build/release/cli/candor demo --db $(DB)
+	@echo "Serving $(DB) on http://$(LISTEN) (try: curl http://$(LISTEN)/healthz); Ctrl-C stops."
+	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN)
 
 test: deps format-check style build
 	@ctest --preset dev -j $(JOBS) --timeout 600
@@ -38,7 +41,7 @@ unit: build
 
 fuzz-smoke: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target fuzz_targets
 	@tools/fuzz_smoke build/fuzz $(FUZZ_SECONDS)
 
 fmt: deps

@@ -42,8 +42,8 @@ inline constexpr int kTotpWindowStepsMax = 10;
 // HTTP requests (api/): bytes of the request line and headers, bytes of one body, header
 // fields in one request, connections open at once per process. Over a limit the server answers
 // 431, 413, 431 and 503.
-inline constexpr std::size_t kHttpHeaderBytesMax = 16 * 1024;
-inline constexpr std::size_t kHttpBodyBytesMax = 1024 * 1024;
+inline constexpr std::size_t kHttpHeaderBytesMax = std::size_t{16} * 1024;
+inline constexpr std::size_t kHttpBodyBytesMax = std::size_t{1024} * 1024;
 inline constexpr std::size_t kHttpHeadersCountMax = 100;
 inline constexpr std::size_t kHttpConnectionsMax = 10'000;
 // Milliseconds a client has to send a whole request (or the server to write a response), and

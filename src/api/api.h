@@ -1,0 +1,235 @@
+// The HTTP front door of Candor: an HTTP/1.1 server, a router, problem+json errors and the
+// built-in health and metrics routes.
+//
+// What it offers: Server, which listens on one address with one event loop per core (each with
+// its own SO_REUSEPORT acceptor), keeps connections alive, enforces every limit of
+// core/limits.h (header and body bytes, header count, read and idle timeouts, connections) and
+// shuts down gracefully; Router, which maps (method, "/v1/members/{id}") to a Handler; Problem,
+// which renders an Error as RFC 9457 application/problem+json from core/error_code.h's table;
+// Metrics, a small Prometheus registry; RegisterHealth for /healthz, /readyz and /metrics.
+//
+// What it never does: business logic (handlers call the ledger), TLS, authentication (later),
+// or let an Asio or Beast type out of this header. Every response carries X-Request-Id and, by
+// default, Cache-Control: no-store. A 5xx problem never shows its internal message: that goes
+// to the log under the request id.
+//
+// Thread-safety: a Router is filled before the Server starts and is then read-only. Handlers
+// run on the server's threads, several at once. A Responder may be called from any thread.
+// Metrics is thread-safe. Server's Start, Stop and Wait are called from one controlling thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/limits.h"
+#include "core/result.h"
+
+namespace candor::api {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal
+    std::uint16_t port = 8080;       // 0 picks a free port; see Server::port()
+    std::size_t threads = 0;         // event loops; 0 = one per hardware thread
+    std::size_t header_bytes_max = limits::kHttpHeaderBytesMax;
+    std::size_t body_bytes_max = limits::kHttpBodyBytesMax;
+    std::size_t headers_count_max = limits::kHttpHeadersCountMax;
+    Duration read_timeout = std::chrono::milliseconds(limits::kHttpReadTimeoutMs);
+    Duration idle_timeout = std::chrono::milliseconds(limits::kHttpIdleTimeoutMs);
+    Duration drain_timeout = std::chrono::milliseconds(limits::kHttpDrainTimeoutMs);
+    std::size_t connections_max = limits::kHttpConnectionsMax;
+};
+
+// A parsed request, independent of the transport.
+struct HttpRequest {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // as sent: path and query
+    std::string path;    // target before '?'
+    std::string query;   // target after '?', without it; empty if none
+    std::map<std::string, std::string, std::less<>> headers;  // lower-cased names
+    std::string body;
+    std::string request_id;  // the client's X-Request-Id if acceptable, else a generated one
+    std::string route;       // the matched pattern ("/v1/members/{id}"); empty if none matched
+    std::map<std::string, std::string, std::less<>> params;  // path parameters by name
+
+    // The header's value, or "" when absent. `name` is lower-case.
+    std::string_view Header(std::string_view name) const;
+
+    // The path parameter's value, or "" when the route has none by that name.
+    std::string_view Param(std::string_view name) const;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;  // Content-Type defaults to JSON
+    std::string body;
+
+    // A response with `body` as application/json.
+    static HttpResponse Json(int status, std::string body);
+
+    // The first value of header `name` (compared case-insensitively), or "" when absent.
+    std::string_view Header(std::string_view name) const;
+};
+
+// Delivers a handler's response, exactly once, from any thread. Move-only. A Responder
+// destroyed without being called answers 500, so a lost callback never hangs a connection.
+// REQUIRES: every Responder is called or destroyed before its Server is destroyed.
+class Responder {
+public:
+    using Deliver = std::function<void(HttpResponse)>;
+
+    Responder() = default;
+    explicit Responder(Deliver deliver);
+    ~Responder();
+
+    Responder(Responder&& other) noexcept;
+    Responder& operator=(Responder&& other) noexcept;
+    Responder(const Responder&) = delete;
+    Responder& operator=(const Responder&) = delete;
+
+    // Sends the response. REQUIRES: not called before, not moved from.
+    void operator()(HttpResponse response);
+
+    // True until called (or moved from).
+    bool is_pending() const { return static_cast<bool>(deliver_); }
+
+private:
+    Deliver deliver_;
+};
+
+// A handler answers through `respond`, now or later from another thread (for example from the
+// Committer's callback). `request` stays valid until `respond` is called.
+using Handler = std::function<void(const HttpRequest& request, Responder respond)>;
+
+class Router {
+public:
+    // Routes `method` requests for `pattern` to `handler`. A pattern is a path whose segments
+    // are literals or "{name}" parameters, each matching one non-empty segment. Where two
+    // patterns match a path, the one whose first differing segment is a literal wins.
+    // REQUIRES: pattern starts with '/', parameter names are unique and non-empty, and
+    // (method, pattern) was not added before. These are programming errors and assert.
+    void Add(std::string_view method, std::string_view pattern, Handler handler);
+
+    // Matches request->path, fills request->route and request->params, and runs the handler;
+    // answers a 404 problem for an unknown path and a 405 problem with Allow when the path is
+    // known but the method is not. HEAD is not special.
+    void Dispatch(HttpRequest* request, Responder respond) const;
+
+    // Every (method, pattern) pair, sorted by pattern then method.
+    std::vector<std::pair<std::string, std::string>> Routes() const;
+
+private:
+    struct Route {
+        std::string pattern;
+        std::vector<std::string> segments;                    // "{id}" kept as written
+        std::map<std::string, Handler, std::less<>> methods;  // by method
+    };
+
+    const Route* Match(std::string_view path,
+                       std::map<std::string, std::string, std::less<>>* params) const;
+
+    std::vector<Route> routes_;
+};
+
+// RFC 9457 problem+json for `error`: type "https://candor.dev/problems/<slug>", title (the
+// code's meaning), status (from the table), detail (error.message, or a generic sentence for a
+// 5xx code, whose message is logged instead), instance, request_id (when given) and field
+// (the offending field, when given). Retryable codes add Retry-After: 1.
+HttpResponse Problem(const Error& error, std::string_view instance, std::string_view field = {});
+
+// As above, with instance = request.path and request_id = request.request_id.
+HttpResponse Problem(const Error& error, const HttpRequest& request, std::string_view field = {});
+
+// Counters, a gauge and a latency histogram in Prometheus text format 0.0.4. Thread-safe.
+class Metrics {
+public:
+    // Counts one finished request: http_requests_total{route,method,status} and
+    // http_request_duration_seconds{route}. `route` is a pattern, never a raw path.
+    void ObserveRequest(std::string_view route,
+                        std::string_view method,
+                        int status,
+                        Duration duration);
+
+    void AddOpenConnections(std::int64_t delta);
+
+    std::int64_t open_connections() const { return connections_open_.load(); }
+
+    // The exposition, as served by GET /metrics.
+    std::string Render() const;
+
+    // Upper bounds of the latency buckets, in microseconds (+Inf is implied).
+    static constexpr std::array<std::int64_t, 13> kBucketBoundsUs = {500,
+                                                                     1'000,
+                                                                     2'500,
+                                                                     5'000,
+                                                                     10'000,
+                                                                     25'000,
+                                                                     50'000,
+                                                                     100'000,
+                                                                     250'000,
+                                                                     500'000,
+                                                                     1'000'000,
+                                                                     2'500'000,
+                                                                     5'000'000};
+
+private:
+    struct Histogram {
+        std::vector<std::uint64_t> counts;  // one per bound, then +Inf; not cumulative
+        std::uint64_t count = 0;
+        std::int64_t sum_us = 0;
+    };
+
+    mutable std::mutex mutex_;
+    // (route, method, status) -> count.
+    std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+    std::map<std::string, Histogram, std::less<>> durations_;
+    std::atomic<std::int64_t> connections_open_{0};
+};
+
+// Registers GET /healthz (200 while the process answers), GET /readyz (200 when is_ready()
+// says so, else a 503 not-ready problem) and GET /metrics (metrics.Render()).
+// REQUIRES: `metrics` outlives the router; `is_ready` is thread-safe.
+void RegisterHealth(Router& router, const Metrics& metrics, std::function<bool()> is_ready);
+
+class Server {
+public:
+    // REQUIRES: `router` and `metrics` outlive the Server and the router is complete.
+    Server(ServerOptions options, const Router& router, Metrics& metrics);
+    ~Server();  // Stop, then Wait
+
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds, listens and starts the event loops. kInvalidArgument when the address cannot be
+    // bound (the message says why). REQUIRES: called once.
+    Status Start();
+
+    // The bound port (useful after binding port 0); 0 before Start.
+    std::uint16_t port() const;
+
+    // Graceful: stops accepting, closes idle keep-alive connections, lets in-flight requests
+    // finish (each connection closes after its current response), and after drain_timeout
+    // drops what is left. Returns at once; Wait blocks until done. Idempotent.
+    void Stop();
+
+    // Blocks until every event loop has finished (after Stop).
+    void Wait();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace candor::api
