@@ -13,7 +13,7 @@
 #include <string>
 
 #include "api/api.h"
-#include "app/events.h"
+#include "app/routes.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
@@ -94,11 +94,15 @@ int Serve(const Flags& flags) {
     }
     ledger::Committer committer(**store, ledger);
 
+    // Reads run on their own read-only connections (WAL readers never block the writer).
+    ReadPool reads(flags.db, clock);
+    Deps deps{committer, reads};
+
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
     api::Router router;
-    api::RegisterHealth(router, metrics, [&is_ready] { return is_ready.load(); });
-    RegisterEvents(router, committer);
+    BuildRouter(
+        router, metrics, [&is_ready] { return is_ready.load(); }, deps);
 
     api::Server server(server_options, router, metrics);
     if (auto started = server.Start(); !started) {

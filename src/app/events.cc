@@ -1,20 +1,19 @@
+// POST /v1/events and POST /v1/events:batch.
 #include "app/events.h"
 
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <mutex>
 #include <utility>
+#include <vector>
 
+#include "app/http_json.h"
+#include "app/routes.h"
 #include "core/limits.h"
 
 namespace candor::app {
 namespace {
 
-constexpr std::string_view kClientId = "default";
 constexpr std::int64_t kMinorPerPoint = 100;
-
-Error Invalid(std::string message) {
-    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
 
 }  // namespace
 
@@ -22,145 +21,162 @@ std::int64_t PointsForPurchase(std::int64_t amount_minor) {
     return amount_minor / kMinorPerPoint;
 }
 
-namespace {
-
-// Each reader sets *field to its member's name before it looks, so an error names it.
-Result<std::string> ReadId(const nlohmann::json& json, std::string* field) {
-    *field = "id";
-    const auto id = json.find("id");
-    if (id == json.end()) {
-        return Invalid("Missing: a string, the event's idempotency key.");
-    }
-    if (!id->is_string()) {
-        return Invalid("Must be a string.");
-    }
-    std::string value = id->get<std::string>();
-    if (value.empty() || value.size() > limits::kIdempotencyKeyBytesMax) {
-        return Invalid("Must be 1-" + std::to_string(limits::kIdempotencyKeyBytesMax) + " bytes.");
-    }
-    return value;
-}
-
-Status ReadType(const nlohmann::json& json, std::string* field) {
-    *field = "type";
-    const auto type = json.find("type");
-    if (type == json.end()) {
-        return Invalid("Missing: the event type.");
-    }
-    if (!type->is_string()) {
-        return Invalid("Must be a string.");
-    }
-    if (type->get<std::string>() != "purchase") {
+Result<PurchaseEvent> ReadPurchaseEvent(const nlohmann::json& json, std::string* field) {
+    CANDOR_TRY(CheckObject(json, {"id", "member", "type", "amount"}, field));
+    PurchaseEvent event;
+    CANDOR_ASSIGN_OR_RETURN(event.id,
+                            ReadString(json, "id", 1, limits::kIdempotencyKeyBytesMax, field));
+    CANDOR_ASSIGN_OR_RETURN(const std::string type, ReadString(json, "type", 1, 64, field));
+    if (type != "purchase") {
         return Invalid("Only \"purchase\" is supported for now.");
     }
-    return Ok();
-}
-
-// A JSON integer as int64; `too_large` when it is an unsigned value beyond INT64_MAX.
-Result<std::int64_t> ReadInteger(const nlohmann::json& json,
-                                 std::string_view name,
-                                 std::string_view what,
-                                 Error too_large) {
-    const auto value = json.find(name);
-    if (value == json.end()) {
-        return Invalid("Missing: " + std::string(what) + ".");
-    }
-    if (!value->is_number_integer()) {
-        return Invalid("Must be an integer: " + std::string(what) + ".");
-    }
-    if (value->is_number_unsigned() && value->get<std::uint64_t>() > INT64_MAX) {
-        return too_large;
-    }
-    return value->get<std::int64_t>();
-}
-
-}  // namespace
-
-Result<PurchaseEvent> ParsePurchaseEvent(std::string_view body, std::string* field) {
-    // No exceptions: a parse error gives a discarded value.
-    const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
-    *field = "body";
-    if (json.is_discarded()) {
-        return Invalid("The body is not valid JSON (or not valid UTF-8).");
-    }
-    if (!json.is_object()) {
-        return Invalid("The body must be a JSON object.");
-    }
-    for (const auto& [key, unused] : json.items()) {
-        if (key != "id" && key != "member" && key != "type" && key != "amount") {
-            *field = key;
-            return Invalid("Unknown field.");
-        }
-    }
-    PurchaseEvent event;
-    CANDOR_ASSIGN_OR_RETURN(event.id, ReadId(json, field));
-    CANDOR_TRY(ReadType(json, field));
-
-    *field = "member";
-    const Error unknown_member = MakeError(ErrorCode::kUnknownMember, "No member has this id.");
-    CANDOR_ASSIGN_OR_RETURN(const std::int64_t member,
-                            ReadInteger(json, "member", "the member id", unknown_member));
-    if (member <= 0 || member > ledger::kMemberIdMax) {
-        return unknown_member;
-    }
-    event.member = MemberId(member);
-
-    *field = "amount";
-    const Error bad_amount =
-        MakeError(ErrorCode::kInvalidAmount, "Must be positive and fit in 64 bits.");
-    CANDOR_ASSIGN_OR_RETURN(event.amount_minor,
-                            ReadInteger(json, "amount", "the amount in minor units", bad_amount));
+    CANDOR_ASSIGN_OR_RETURN(event.member,
+                            ReadString(json, "member", 1, limits::kPublicIdBytesMax, field));
+    CANDOR_ASSIGN_OR_RETURN(event.amount_minor, ReadInteger(json, "amount", field));
     if (event.amount_minor <= 0) {
-        return bad_amount;
+        return MakeError(ErrorCode::kInvalidAmount, "Must be positive and fit in 64 bits.");
     }
     field->clear();
     return event;
 }
 
-void RegisterEvents(api::Router& router, ledger::Committer& committer) {
+Result<PurchaseEvent> ParsePurchaseEvent(std::string_view body, std::string* field) {
+    CANDOR_ASSIGN_OR_RETURN(const nlohmann::json json,
+                            ParseObject(body, {"id", "member", "type", "amount"}, field));
+    return ReadPurchaseEvent(json, field);
+}
+
+namespace {
+
+// Earns for one decoded event and answers through `respond`: 201 with the entry, 200 for a
+// replay or a purchase too small to earn, or a problem.
+void SubmitEvent(Deps& deps,
+                 const api::HttpRequest& request,
+                 api::Responder respond,
+                 PurchaseEvent event) {
+    const RequestContext context = Authenticate(request);
+    auto member = ResolveMember(deps, event.member);
+    if (!member) {
+        respond(api::Problem(member.error(), request, "member"));
+        return;
+    }
+    const std::int64_t points = PointsForPurchase(event.amount_minor);
+    if (points == 0) {
+        // TODO(#3): the program engine decides; until then a purchase under 100 minor units
+        // earns nothing and writes nothing.
+        respond(api::HttpResponse::Json(200, R"({"entry":null,"points":0,"replay":false})"));
+        return;
+    }
+    ledger::Earn earn;
+    earn.member = *member;
+    earn.points = Amount(points);
+    ledger::Request command{context.client_id, std::move(event.id), std::move(earn)};
+    SubmitWrite(
+        deps,
+        request,
+        std::move(respond),
+        std::move(command),
+        [points, member = *member](const ledger::Outcome& outcome) {
+            const nlohmann::json document = {
+                {"entry", outcome.entry ? RenderEntry(*outcome.entry, member) : nlohmann::json()},
+                {"points", points},
+                {"replay", outcome.is_replay}};
+            return api::HttpResponse::Json(outcome.is_replay ? 200 : 201, document.dump());
+        },
+        "member");
+}
+
+void PostEvent(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+    std::string field;
+    auto event = ParsePurchaseEvent(request.body, &field);
+    if (!event) {
+        respond(api::Problem(event.error(), request, field));
+        return;
+    }
+    SubmitEvent(deps, request, std::move(respond), std::move(*event));
+}
+
+// The answers of a batch's events, in order; the last one to arrive answers the request.
+class BatchResults {
+public:
+    BatchResults(std::size_t count, api::Responder respond)
+        : results_(count), pending_(count + 1), respond_(std::move(respond)) {}
+
+    // Records item `index`'s answer: its status, then either the problem or the body's fields.
+    void Complete(std::size_t index, const api::HttpResponse& response) {
+        nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+        nlohmann::json item = {{"status", response.status}};
+        if (response.status >= 400) {
+            item["problem"] = std::move(body);
+        } else if (body.is_object()) {
+            item.update(body);
+        }
+        const std::lock_guard lock(mutex_);
+        results_[index] = std::move(item);
+        Finish();
+    }
+
+    // Called once every event has been submitted, so the answer cannot leave early.
+    void Submitted() {
+        const std::lock_guard lock(mutex_);
+        Finish();
+    }
+
+private:
+    void Finish() {
+        if (--pending_ > 0) {
+            return;
+        }
+        const nlohmann::json document = {{"results", std::move(results_)}};
+        respond_(api::HttpResponse::Json(207, document.dump()));
+    }
+
+    std::mutex mutex_;
+    std::vector<nlohmann::json> results_;
+    std::size_t pending_;
+    api::Responder respond_;
+};
+
+void PostEventBatch(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+    std::string field;
+    auto body = ParseObject(request.body, {"events"}, &field);
+    if (!body) {
+        respond(api::Problem(body.error(), request, field));
+        return;
+    }
+    const auto events = body->find("events");
+    if (events == body->end() || !events->is_array() || events->empty() ||
+        events->size() > limits::kEventsBatchMax) {
+        respond(api::Problem(Invalid("Must be an array of 1-" +
+                                     std::to_string(limits::kEventsBatchMax) + " events."),
+                             request,
+                             "events"));
+        return;
+    }
+    auto results = std::make_shared<BatchResults>(events->size(), std::move(respond));
+    for (std::size_t i = 0; i < events->size(); ++i) {
+        api::Responder item(
+            [results, i](api::HttpResponse response) { results->Complete(i, response); });
+        auto event = ReadPurchaseEvent((*events)[i], &field);
+        if (!event) {
+            // The field is relative to the event; its position in the array says which one.
+            item(api::Problem(event.error(), request, field));
+            continue;
+        }
+        SubmitEvent(deps, request, std::move(item), std::move(*event));
+    }
+    results->Submitted();
+}
+
+}  // namespace
+
+void RegisterEvents(api::Router& router, Deps& deps) {
+    router.Add("POST", "/v1/events", [&deps](const api::HttpRequest& r, api::Responder respond) {
+        PostEvent(deps, r, std::move(respond));
+    });
     router.Add(
-        "POST",
-        "/v1/events",
-        [&committer](const api::HttpRequest& request, api::Responder respond) {
-            std::string field;
-            auto event = ParsePurchaseEvent(request.body, &field);
-            if (!event) {
-                respond(api::Problem(event.error(), request, field));
-                return;
-            }
-            const std::int64_t points = PointsForPurchase(event->amount_minor);
-            if (points == 0) {
-                // TODO(#3): the program engine decides; until then a purchase under 100 minor
-                // units earns nothing and writes nothing.
-                respond(
-                    api::HttpResponse::Json(200, R"({"entry":null,"points":0,"replay":false})"));
-                return;
-            }
-            ledger::Earn earn;
-            earn.member = event->member;
-            earn.points = Amount(points);
-            ledger::Request command{std::string(kClientId), std::move(event->id), std::move(earn)};
-            // The Committer answers on its own thread; the Responder posts the answer back to the
-            // connection. The request stays valid until then.
-            // Committer::Callback is a std::function, which must be copyable: share the Responder.
-            auto shared = std::make_shared<api::Responder>(std::move(respond));
-            committer.Submit(
-                std::move(command), [&request, points, shared](Result<ledger::Outcome> outcome) {
-                    if (!outcome) {
-                        const bool is_member = outcome.error().code == ErrorCode::kUnknownMember;
-                        (*shared)(
-                            api::Problem(outcome.error(), request, is_member ? "member" : ""));
-                        return;
-                    }
-                    const nlohmann::json document = {
-                        {"entry",
-                         outcome->entry ? nlohmann::json(outcome->entry->id.value())
-                                        : nlohmann::json(nullptr)},
-                        {"points", points},
-                        {"replay", outcome->is_replay}};
-                    (*shared)(
-                        api::HttpResponse::Json(outcome->is_replay ? 200 : 201, document.dump()));
-                });
+        "POST", "/v1/events:batch", [&deps](const api::HttpRequest& r, api::Responder respond) {
+            PostEventBatch(deps, r, std::move(respond));
         });
 }
 

@@ -62,7 +62,29 @@ namespace candor {
       false,                                                                                      \
       "The request headers are too large or too many.")                                           \
     X(kNotReady, "not-ready", 503, true, "The server is starting or stopping; retry later.")      \
-    X(kInternal, "internal", 500, false, "An unexpected failure; the log has details.")
+    X(kInternal, "internal", 500, false, "An unexpected failure; the log has details.")           \
+    X(kUnauthenticated,                                                                           \
+      "unauthenticated",                                                                          \
+      401,                                                                                        \
+      false,                                                                                      \
+      "The credentials are missing, wrong, expired or revoked.")                                  \
+    X(kForbidden, "forbidden", 403, false, "The credentials do not allow this action.")           \
+    X(kLocked,                                                                                    \
+      "locked",                                                                                   \
+      429,                                                                                        \
+      false,                                                                                      \
+      "Too many failed logins: the account is locked for a while; see Retry-After.")              \
+    X(kTotpRequired,                                                                              \
+      "totp-required",                                                                            \
+      401,                                                                                        \
+      false,                                                                                      \
+      "A one-time code from the authenticator app (or a recovery code) is required.")             \
+    X(kUnknownApiKey, "unknown-api-key", 404, false, "No live API key has this id.")              \
+    X(kProofInvalid,                                                                              \
+      "proof-invalid",                                                                            \
+      422,                                                                                        \
+      false,                                                                                      \
+      "The Merkle proof does not match the tree heads it claims.")
 
 enum class ErrorCode : std::uint8_t {
 #define CANDOR_ERROR_ENUM(name, slug, status, retryable, meaning) name,

@@ -29,6 +29,9 @@ using MemberId = Id<struct MemberIdTag>;
 using AccountId = Id<struct AccountIdTag>;
 using EntryId = Id<struct EntryIdTag>;
 using LotId = Id<struct LotIdTag>;
+using StaffId = Id<struct StaffIdTag>;
+using ApiKeyId = Id<struct ApiKeyIdTag>;
+using SessionId = Id<struct SessionIdTag>;
 
 }  // namespace candor
 

@@ -59,4 +59,28 @@ inline constexpr std::size_t kRequestIdBytesMax = 128;
 static_assert(kEntryPostingsMax * 32 + kEntryMetaBytesMax + 256 <= kEntryBytesMax,
               "an entry at its limits must fit the decoder bound");
 
+// Logins (access/): consecutive failed logins (wrong password, code or recovery code) after
+// which an account is locked, and for how long. Five guesses per 15 minutes bound an online
+// password or code guesser to 480 tries a day per account.
+inline constexpr std::int64_t kLoginFailuresMax = 5;
+inline constexpr std::int64_t kLoginLockoutMs = std::int64_t{15} * 60 * 1000;
+// Recovery codes issued to a staff member when TOTP is confirmed; each works once.
+inline constexpr std::size_t kRecoveryCodesCount = 10;
+// Bytes of a login (email or phone as typed), an API key's name, and a key's store or channel
+// binding.
+inline constexpr std::size_t kLoginBytesMax = 254;
+inline constexpr std::size_t kApiKeyNameBytesMax = 100;
+inline constexpr std::size_t kApiKeyBindingBytesMax = 64;
+// Requests per minute an API key may be given; 0 means the server's default.
+inline constexpr std::int64_t kApiKeyRatePerMinuteMax = 1'000'000;
+// Attempts at drawing an unused random API key public id before CreateApiKey gives up.
+inline constexpr int kApiKeyIdAttemptsMax = 3;
+// Bytes of a staff member's display name.
+inline constexpr std::size_t kDisplayNameBytesMax = 100;
+// Bytes a new password needs at least (NIST SP 800-63B); kPasswordBytesMax is the most.
+inline constexpr std::size_t kPasswordBytesMin = 8;
+
+// Events in one POST /v1/events:batch request; each is its own command.
+inline constexpr std::size_t kEventsBatchMax = 100;
+
 }  // namespace candor::limits

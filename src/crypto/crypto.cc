@@ -281,6 +281,38 @@ std::string Base32Encode(std::span<const std::uint8_t> bytes) {
     return text;
 }
 
+std::string Base64Encode(std::span<const std::uint8_t> bytes) {
+    constexpr int kVariant = sodium_base64_VARIANT_ORIGINAL;
+    std::string text(sodium_base64_encoded_len(bytes.size(), kVariant), '\0');
+    // libsodium's pointers must not be null even for empty input.
+    static constexpr std::uint8_t kNothing = 0;
+    sodium_bin2base64(
+        text.data(), text.size(), bytes.empty() ? &kNothing : bytes.data(), bytes.size(), kVariant);
+    text.pop_back();  // the terminating NUL
+    return text;
+}
+
+Result<std::vector<std::uint8_t>> Base64Decode(std::string_view text) {
+    std::vector<std::uint8_t> bytes(text.size() / 4 * 3 + 3);
+    std::size_t length = 0;
+    const char* end = nullptr;
+    static constexpr char kEmpty = 0;
+    const char* begin = text.empty() ? &kEmpty : text.data();
+    if (sodium_base642bin(bytes.data(),
+                          bytes.size(),
+                          begin,
+                          text.size(),
+                          nullptr,
+                          &length,
+                          &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != begin + text.size()) {
+        return MakeError(ErrorCode::kInvalidArgument, "not valid Base64");
+    }
+    bytes.resize(length);
+    return bytes;
+}
+
 Result<std::vector<std::uint8_t>> Base32Decode(std::string_view text) {
     std::vector<std::uint8_t> bytes;
     bytes.reserve(text.size() * 5 / 8);

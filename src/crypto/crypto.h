@@ -71,6 +71,14 @@ std::string Base32Encode(std::span<const std::uint8_t> bytes);
 // and padding).
 Result<std::vector<std::uint8_t>> Base32Decode(std::string_view text);
 
+// ---- Base64 (RFC 4648 section 4, standard alphabet with padding), as in Merkle proof files
+// and signed tree heads.
+
+std::string Base64Encode(std::span<const std::uint8_t> bytes);
+
+// kInvalidArgument for anything that is not canonical padded standard Base64.
+Result<std::vector<std::uint8_t>> Base64Decode(std::string_view text);
+
 // ---- TOTP (RFC 6238 with HMAC-SHA1 and RFC 4226 dynamic truncation)
 
 // The `last_used_step` to pass to VerifyTotp before any code was ever accepted.

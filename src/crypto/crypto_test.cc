@@ -480,5 +480,28 @@ TEST_F(ApiKeyTest, SecretHashIsSha256) {
     EXPECT_NE(ApiKeySecretHash(secret), ApiKeySecretHash(secret + "x"));
 }
 
+// Base64 follows RFC 4648 section 10 both ways and refuses unpadded or foreign input.
+TEST(Base64Test, Rfc4648VectorsAndRejections) {
+    const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
+                                                           {"foobar", "Zm9vYmFy"}};
+    for (const auto& [plain, encoded] : vectors) {
+        const std::vector<std::uint8_t> bytes(plain.begin(), plain.end());
+        EXPECT_EQ(Base64Encode(bytes), encoded);
+        auto decoded = Base64Decode(encoded);
+        ASSERT_TRUE(decoded.has_value()) << encoded;
+        EXPECT_EQ(*decoded, bytes);
+    }
+    for (const char* bad : {"Zg", "Zm9v!", "Zm9v Zm9v", "Z===", "Zm8=Zm8="}) {
+        auto decoded = Base64Decode(bad);
+        ASSERT_FALSE(decoded.has_value()) << bad;
+        EXPECT_EQ(decoded.error().code, ErrorCode::kInvalidArgument);
+    }
+}
+
 }  // namespace
 }  // namespace candor::crypto

@@ -121,6 +121,65 @@ struct AccountSum {
     Amount amount;
 };
 
+// ---- Identity and access rows (access/)
+
+// An API key. The secret itself is never stored, only its digest (crypto::ApiKeySecretHash).
+struct ApiKeyRow {
+    ApiKeyId id;  // assigned by InsertApiKey
+    std::string public_id;
+    Digest secret_hash{};
+    std::string name;
+    std::string scopes;           // space-separated scope names
+    std::string store_binding;    // "" when the key may act for any store
+    std::string channel_binding;  // "" when the key may act for any channel
+    std::int64_t rate_per_minute = 0;
+    Timestamp created_at;
+    std::optional<Timestamp> revoked_at;
+    std::optional<Timestamp> last_used_at;
+};
+
+// What staff and member logins share: the password hash, the TOTP state and the throttle.
+struct AuthState {
+    std::string password_hash;              // Argon2id string
+    std::vector<std::uint8_t> totp_secret;  // empty until enrolment begins
+    bool totp_confirmed = false;
+    std::int64_t totp_last_step = -1;  // crypto::kTotpNoStepUsed until a code is accepted
+    std::int64_t failed_logins = 0;
+    Timestamp locked_until;  // the epoch when not locked
+    Timestamp password_changed_at;
+};
+
+struct StaffRow {
+    StaffId id;            // assigned by InsertStaff
+    Digest email_index{};  // keyed blind index of the normalized email, never the email
+    std::string display_name;
+    std::int64_t role = 0;
+    AuthState auth;
+    Timestamp created_at;
+};
+
+struct MemberCredentialRow {
+    MemberId member;
+    Digest login_index{};  // keyed blind index of the normalized email or phone
+    AuthState auth;
+};
+
+enum class SubjectKind : std::uint8_t { kStaff = 1, kMember = 2 };
+
+enum class SessionPurpose : std::uint8_t { kFull = 0, kTotpEnrolment = 1 };
+
+struct SessionRow {
+    SessionId id;  // assigned by InsertSession
+    Digest token_hash{};
+    SubjectKind subject_kind = SubjectKind::kMember;
+    std::int64_t subject_id = 0;
+    SessionPurpose purpose = SessionPurpose::kFull;
+    Timestamp created_at;
+    Timestamp last_seen_at;
+    Timestamp expires_at;
+    std::optional<Timestamp> revoked_at;
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -220,6 +279,48 @@ public:
 
     // The backend's own consistency check (SQLite: PRAGMA quick_check).
     virtual Status CheckIntegrity() = 0;
+
+    // ---- Identity and access (access/). Rows are stored as given; access/ decides what is
+    // valid. Inserts that collide on a unique column (public id, blind index, token hash,
+    // member id) answer kAlreadyExists. Updates of a missing row are no-ops.
+
+    // API keys. RevokeApiKey answers false when the key is unknown or already revoked.
+    virtual Result<ApiKeyId> InsertApiKey(const ApiKeyRow& key) = 0;
+    virtual Result<std::optional<ApiKeyRow>> FindApiKeyByPublicId(std::string_view public_id) = 0;
+    // Every key, revoked ones too, in ascending id order.
+    virtual Result<std::vector<ApiKeyRow>> ListApiKeys() = 0;
+    virtual Result<bool> RevokeApiKey(ApiKeyId id, Timestamp now) = 0;
+    virtual Status TouchApiKey(ApiKeyId id, Timestamp now) = 0;
+
+    // Staff.
+    virtual Result<StaffId> InsertStaff(const StaffRow& staff) = 0;
+    virtual Result<std::optional<StaffRow>> FindStaff(StaffId id) = 0;
+    virtual Result<std::optional<StaffRow>> FindStaffByEmailIndex(const Digest& email_index) = 0;
+    virtual Status UpdateStaffAuth(StaffId id, const AuthState& auth) = 0;
+
+    // Recovery codes, stored as digests. ReplaceRecoveryCodes drops a staff member's old codes.
+    // UseRecoveryCode marks an unused code used and answers true, or answers false (writing
+    // nothing) when no unused code of that staff member has that digest.
+    virtual Status ReplaceRecoveryCodes(StaffId staff, std::span<const Digest> code_hashes) = 0;
+    virtual Result<bool> UseRecoveryCode(StaffId staff, const Digest& code_hash, Timestamp now) = 0;
+    virtual Result<std::int64_t> CountUnusedRecoveryCodes(StaffId staff) = 0;
+
+    // Member credentials.
+    virtual Status InsertMemberCredentials(const MemberCredentialRow& credentials) = 0;
+    virtual Result<std::optional<MemberCredentialRow>> FindMemberCredentials(MemberId member) = 0;
+    virtual Result<std::optional<MemberCredentialRow>> FindMemberCredentialsByLoginIndex(
+        const Digest& login_index) = 0;
+    virtual Status UpdateMemberAuth(MemberId member, const AuthState& auth) = 0;
+
+    // Sessions. RevokeSession answers false when the session is unknown or already revoked;
+    // RevokeSessionsOf answers how many open sessions it revoked.
+    virtual Result<SessionId> InsertSession(const SessionRow& session) = 0;
+    virtual Result<std::optional<SessionRow>> FindSessionByTokenHash(const Digest& token_hash) = 0;
+    virtual Status TouchSession(SessionId id, Timestamp now) = 0;
+    virtual Result<bool> RevokeSession(SessionId id, Timestamp now) = 0;
+    virtual Result<std::int64_t> RevokeSessionsOf(SubjectKind kind,
+                                                  std::int64_t subject_id,
+                                                  Timestamp now) = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

@@ -30,7 +30,7 @@ check() {
     fi
 }
 
-# The database with three members (ids 1-3) to earn for.
+# The database with three members (m_00000001 to m_00000003) to earn for.
 "$candor" gen --db "$work/candor.db" --members 3 --events 0 --quiet >/dev/null || exit 1
 
 # Port 0: the kernel picks a free port, which candord logs in its "listening" line.
@@ -62,7 +62,7 @@ check "healthz answers ok" grep -q '^200 application/json' <<<"$healthz"
 readyz="$(request GET /readyz)"
 check "readyz says ready" grep -q '^200 ' <<<"$readyz"
 
-event='{"id":"till-1-0001","member":1,"type":"purchase","amount":1250}'
+event='{"id":"till-1-0001","member":"m_00000001","type":"purchase","amount":1250}'
 first="$(request POST /v1/events "$event")"
 check "an event earns: 201" grep -q '^201 application/json' <<<"$first"
 check "1 point per 100 minor units" grep -q '"points":12,"replay":false' <<<"$first"
@@ -74,9 +74,9 @@ malformed="$(request POST /v1/events '{"id": "x", "member": ')"
 check "malformed JSON: 400 problem+json" grep -q '^400 application/problem+json' <<<"$malformed"
 check "the problem names its type and field" \
     grep -q '"type":"https://candor.dev/problems/invalid-argument".*"field":"body"' <<<"$malformed"
-unknown_field="$(request POST /v1/events '{"id":"x","member":1,"type":"purchase","amount":5,"memo":1}')"
+unknown_field="$(request POST /v1/events '{"id":"x","member":"m_00000001","type":"purchase","amount":5,"memo":1}')"
 check "unknown field: 400 naming it" grep -q '"field":"memo"' <<<"$unknown_field"
-stranger="$(request POST /v1/events '{"id":"y","member":99,"type":"purchase","amount":500}')"
+stranger="$(request POST /v1/events '{"id":"y","member":"m_00000099","type":"purchase","amount":500}')"
 check "unknown member: 404 problem" grep -q '^404 application/problem+json' <<<"$stranger"
 check "unknown path: 404 problem" grep -q '^404 application/problem+json' <<<"$(request GET /v1/nope)"
 check "wrong method: 405" grep -q '^405 ' <<<"$(request GET /v1/events)"

@@ -92,6 +92,29 @@ enum Sql : std::size_t {
     kScanHolds,
     kScanLotMoves,
     kScanLots,
+    // Identity and access (schema 2).
+    kInsertApiKey,
+    kFindApiKeyByPublicId,
+    kListApiKeys,
+    kRevokeApiKey,
+    kTouchApiKey,
+    kInsertStaff,
+    kFindStaff,
+    kFindStaffByEmailIndex,
+    kUpdateStaffAuth,
+    kDeleteRecoveryCodes,
+    kInsertRecoveryCode,
+    kUseRecoveryCode,
+    kCountUnusedRecoveryCodes,
+    kInsertMemberCredentials,
+    kFindMemberCredentials,
+    kFindMemberCredentialsByLoginIndex,
+    kUpdateMemberAuth,
+    kInsertSession,
+    kFindSessionByTokenHash,
+    kTouchSession,
+    kRevokeSession,
+    kRevokeSessionsOf,
     kSqlCount,
 };
 
@@ -168,6 +191,53 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT entry_id, lot_id, position, amount, restored FROM lot_moves "
     "ORDER BY entry_id, position",
     "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots ORDER BY id",
+    // Identity and access (schema 2).
+    "INSERT INTO api_keys (public_id, secret_hash, name, scopes, store_binding, channel_binding, "
+    "rate_per_minute, created_at, revoked_at, last_used_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+    "SELECT id, public_id, secret_hash, name, scopes, store_binding, channel_binding, "
+    "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys WHERE public_id = ?1",
+    "SELECT id, public_id, secret_hash, name, scopes, store_binding, channel_binding, "
+    "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys ORDER BY id",
+    "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+    "INSERT INTO staff (email_index, display_name, role, password_hash, totp_secret, "
+    "totp_confirmed, totp_last_step, failed_logins, locked_until, password_changed_at, "
+    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+    "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
+    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at FROM staff "
+    "WHERE id = ?1",
+    "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
+    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at FROM staff "
+    "WHERE email_index = ?1",
+    "UPDATE staff SET password_hash = ?2, totp_secret = ?3, totp_confirmed = ?4, "
+    "totp_last_step = ?5, failed_logins = ?6, locked_until = ?7, password_changed_at = ?8 "
+    "WHERE id = ?1",
+    "DELETE FROM recovery_codes WHERE staff_id = ?1",
+    "INSERT INTO recovery_codes (staff_id, code_hash, used_at) VALUES (?1, ?2, NULL)",
+    "UPDATE recovery_codes SET used_at = ?3 "
+    "WHERE staff_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
+    "SELECT COUNT(*) FROM recovery_codes WHERE staff_id = ?1 AND used_at IS NULL",
+    "INSERT INTO member_credentials (member_id, login_index, password_hash, totp_secret, "
+    "totp_confirmed, totp_last_step, failed_logins, locked_until, password_changed_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "SELECT member_id, login_index, password_hash, totp_secret, totp_confirmed, totp_last_step, "
+    "failed_logins, locked_until, password_changed_at FROM member_credentials "
+    "WHERE member_id = ?1",
+    "SELECT member_id, login_index, password_hash, totp_secret, totp_confirmed, totp_last_step, "
+    "failed_logins, locked_until, password_changed_at FROM member_credentials "
+    "WHERE login_index = ?1",
+    "UPDATE member_credentials SET password_hash = ?2, totp_secret = ?3, totp_confirmed = ?4, "
+    "totp_last_step = ?5, failed_logins = ?6, locked_until = ?7, password_changed_at = ?8 "
+    "WHERE member_id = ?1",
+    "INSERT INTO sessions (token_hash, subject_kind, subject_id, purpose, created_at, "
+    "last_seen_at, expires_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+    "SELECT id, token_hash, subject_kind, subject_id, purpose, created_at, last_seen_at, "
+    "expires_at, revoked_at FROM sessions WHERE token_hash = ?1",
+    "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
+    "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    "UPDATE sessions SET revoked_at = ?3 "
+    "WHERE subject_kind = ?1 AND subject_id = ?2 AND revoked_at IS NULL",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -198,6 +268,27 @@ public:
     Query& BindBlob(int index, std::span<const std::uint8_t> bytes) {
         sqlite3_bind_blob(
             stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+
+    // Binds a blob that may be empty: an empty span with a null pointer would bind NULL.
+    Query& BindBytes(int index, std::span<const std::uint8_t> bytes) {
+        static constexpr std::uint8_t kNoBytes = 0;
+        sqlite3_bind_blob(stmt_,
+                          index,
+                          bytes.empty() ? &kNoBytes : bytes.data(),
+                          static_cast<int>(bytes.size()),
+                          SQLITE_TRANSIENT);
+        return *this;
+    }
+
+    // Binds a time, or NULL for "never".
+    Query& BindTime(int index, const std::optional<Timestamp>& time) {
+        if (time.has_value()) {
+            sqlite3_bind_int64(stmt_, index, ToMicros(*time));
+        } else {
+            sqlite3_bind_null(stmt_, index);
+        }
         return *this;
     }
 
@@ -313,6 +404,74 @@ HoldRow ReadHold(const Query& q) {
                    FromMicros(q.Int(4)),
                    static_cast<HoldState>(q.Int(5)),
                    EntryId(q.Int(6))};
+}
+
+std::optional<Timestamp> OptionalTime(const Query& q, int column) {
+    if (q.IsNull(column)) {
+        return std::nullopt;
+    }
+    return FromMicros(q.Int(column));
+}
+
+ApiKeyRow ReadApiKey(const Query& q) {
+    return ApiKeyRow{ApiKeyId(q.Int(0)),
+                     q.Text(1),
+                     q.DigestAt(2),
+                     q.Text(3),
+                     q.Text(4),
+                     q.Text(5),
+                     q.Text(6),
+                     q.Int(7),
+                     FromMicros(q.Int(8)),
+                     OptionalTime(q, 9),
+                     OptionalTime(q, 10)};
+}
+
+// Reads the seven AuthState columns that start at `first`, in the order of the tables.
+AuthState ReadAuthState(const Query& q, int first) {
+    return AuthState{q.Text(first),
+                     q.Blob(first + 1),
+                     q.Int(first + 2) != 0,
+                     q.Int(first + 3),
+                     q.Int(first + 4),
+                     FromMicros(q.Int(first + 5)),
+                     FromMicros(q.Int(first + 6))};
+}
+
+// Binds the seven AuthState values to ?first.. in the order of the tables.
+void BindAuthState(Query& q, int first, const AuthState& auth) {
+    q.Bind(first, auth.password_hash)
+        .BindBytes(first + 1, auth.totp_secret)
+        .Bind(first + 2, auth.totp_confirmed ? 1 : 0)
+        .Bind(first + 3, auth.totp_last_step)
+        .Bind(first + 4, auth.failed_logins)
+        .Bind(first + 5, ToMicros(auth.locked_until))
+        .Bind(first + 6, ToMicros(auth.password_changed_at));
+}
+
+StaffRow ReadStaff(const Query& q) {
+    return StaffRow{StaffId(q.Int(0)),
+                    q.DigestAt(1),
+                    q.Text(2),
+                    q.Int(3),
+                    ReadAuthState(q, 4),
+                    FromMicros(q.Int(11))};
+}
+
+MemberCredentialRow ReadMemberCredentials(const Query& q) {
+    return MemberCredentialRow{MemberId(q.Int(0)), q.DigestAt(1), ReadAuthState(q, 2)};
+}
+
+SessionRow ReadSession(const Query& q) {
+    return SessionRow{SessionId(q.Int(0)),
+                      q.DigestAt(1),
+                      static_cast<SubjectKind>(q.Int(2)),
+                      q.Int(3),
+                      static_cast<SessionPurpose>(q.Int(4)),
+                      FromMicros(q.Int(5)),
+                      FromMicros(q.Int(6)),
+                      FromMicros(q.Int(7)),
+                      OptionalTime(q, 8)};
 }
 
 std::int64_t Limit(std::size_t limit) {
@@ -745,6 +904,177 @@ public:
                              fmt::format("database file is corrupt: {}", first));
         }
         return Ok();
+    }
+
+    // ---- Identity and access
+
+    Result<ApiKeyId> InsertApiKey(const ApiKeyRow& key) override {
+        auto q = Use(kInsertApiKey);
+        q.Bind(1, key.public_id)
+            .BindBlob(2, key.secret_hash)
+            .Bind(3, key.name)
+            .Bind(4, key.scopes)
+            .Bind(5, key.store_binding)
+            .Bind(6, key.channel_binding)
+            .Bind(7, key.rate_per_minute)
+            .Bind(8, ToMicros(key.created_at))
+            .BindTime(9, key.revoked_at)
+            .BindTime(10, key.last_used_at);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return ApiKeyId(q.Int(0));
+    }
+
+    Result<std::optional<ApiKeyRow>> FindApiKeyByPublicId(std::string_view public_id) override {
+        auto q = Use(kFindApiKeyByPublicId);
+        q.Bind(1, public_id);
+        return One<ApiKeyRow>(q, ReadApiKey);
+    }
+
+    Result<std::vector<ApiKeyRow>> ListApiKeys() override {
+        auto q = Use(kListApiKeys);
+        return All<ApiKeyRow>(q, ReadApiKey);
+    }
+
+    Result<bool> RevokeApiKey(ApiKeyId id, Timestamp now) override {
+        auto q = Use(kRevokeApiKey);
+        q.Bind(1, id.value()).Bind(2, ToMicros(now));
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
+    }
+
+    Status TouchApiKey(ApiKeyId id, Timestamp now) override {
+        auto q = Use(kTouchApiKey);
+        q.Bind(1, id.value()).Bind(2, ToMicros(now));
+        return q.Run();
+    }
+
+    Result<StaffId> InsertStaff(const StaffRow& staff) override {
+        auto q = Use(kInsertStaff);
+        q.BindBlob(1, staff.email_index).Bind(2, staff.display_name).Bind(3, staff.role);
+        BindAuthState(q, 4, staff.auth);
+        q.Bind(11, ToMicros(staff.created_at));
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return StaffId(q.Int(0));
+    }
+
+    Result<std::optional<StaffRow>> FindStaff(StaffId id) override {
+        auto q = Use(kFindStaff);
+        q.Bind(1, id.value());
+        return One<StaffRow>(q, ReadStaff);
+    }
+
+    Result<std::optional<StaffRow>> FindStaffByEmailIndex(const Digest& email_index) override {
+        auto q = Use(kFindStaffByEmailIndex);
+        q.BindBlob(1, email_index);
+        return One<StaffRow>(q, ReadStaff);
+    }
+
+    Status UpdateStaffAuth(StaffId id, const AuthState& auth) override {
+        auto q = Use(kUpdateStaffAuth);
+        q.Bind(1, id.value());
+        BindAuthState(q, 2, auth);
+        return q.Run();
+    }
+
+    Status ReplaceRecoveryCodes(StaffId staff, std::span<const Digest> code_hashes) override {
+        {
+            auto q = Use(kDeleteRecoveryCodes);
+            q.Bind(1, staff.value());
+            CANDOR_TRY(q.Run());
+        }
+        for (const Digest& code_hash : code_hashes) {
+            auto q = Use(kInsertRecoveryCode);
+            q.Bind(1, staff.value()).BindBlob(2, code_hash);
+            CANDOR_TRY(q.Run());
+        }
+        return Ok();
+    }
+
+    Result<bool> UseRecoveryCode(StaffId staff, const Digest& code_hash, Timestamp now) override {
+        auto q = Use(kUseRecoveryCode);
+        q.Bind(1, staff.value()).BindBlob(2, code_hash).Bind(3, ToMicros(now));
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
+    }
+
+    Result<std::int64_t> CountUnusedRecoveryCodes(StaffId staff) override {
+        auto q = Use(kCountUnusedRecoveryCodes);
+        q.Bind(1, staff.value());
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return q.Int(0);
+    }
+
+    Status InsertMemberCredentials(const MemberCredentialRow& credentials) override {
+        auto q = Use(kInsertMemberCredentials);
+        q.Bind(1, credentials.member.value()).BindBlob(2, credentials.login_index);
+        BindAuthState(q, 3, credentials.auth);
+        return q.Run();
+    }
+
+    Result<std::optional<MemberCredentialRow>> FindMemberCredentials(MemberId member) override {
+        auto q = Use(kFindMemberCredentials);
+        q.Bind(1, member.value());
+        return One<MemberCredentialRow>(q, ReadMemberCredentials);
+    }
+
+    Result<std::optional<MemberCredentialRow>> FindMemberCredentialsByLoginIndex(
+        const Digest& login_index) override {
+        auto q = Use(kFindMemberCredentialsByLoginIndex);
+        q.BindBlob(1, login_index);
+        return One<MemberCredentialRow>(q, ReadMemberCredentials);
+    }
+
+    Status UpdateMemberAuth(MemberId member, const AuthState& auth) override {
+        auto q = Use(kUpdateMemberAuth);
+        q.Bind(1, member.value());
+        BindAuthState(q, 2, auth);
+        return q.Run();
+    }
+
+    Result<SessionId> InsertSession(const SessionRow& session) override {
+        auto q = Use(kInsertSession);
+        q.BindBlob(1, session.token_hash)
+            .Bind(2, static_cast<std::int64_t>(session.subject_kind))
+            .Bind(3, session.subject_id)
+            .Bind(4, static_cast<std::int64_t>(session.purpose))
+            .Bind(5, ToMicros(session.created_at))
+            .Bind(6, ToMicros(session.last_seen_at))
+            .Bind(7, ToMicros(session.expires_at))
+            .BindTime(8, session.revoked_at);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return SessionId(q.Int(0));
+    }
+
+    Result<std::optional<SessionRow>> FindSessionByTokenHash(const Digest& token_hash) override {
+        auto q = Use(kFindSessionByTokenHash);
+        q.BindBlob(1, token_hash);
+        return One<SessionRow>(q, ReadSession);
+    }
+
+    Status TouchSession(SessionId id, Timestamp now) override {
+        auto q = Use(kTouchSession);
+        q.Bind(1, id.value()).Bind(2, ToMicros(now));
+        return q.Run();
+    }
+
+    Result<bool> RevokeSession(SessionId id, Timestamp now) override {
+        auto q = Use(kRevokeSession);
+        q.Bind(1, id.value()).Bind(2, ToMicros(now));
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
+    }
+
+    Result<std::int64_t> RevokeSessionsOf(SubjectKind kind,
+                                          std::int64_t subject_id,
+                                          Timestamp now) override {
+        auto q = Use(kRevokeSessionsOf);
+        q.Bind(1, static_cast<std::int64_t>(kind)).Bind(2, subject_id).Bind(3, ToMicros(now));
+        CANDOR_TRY(q.Run());
+        return std::int64_t{q.Changes()};
     }
 
 private:

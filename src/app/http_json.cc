@@ -1,0 +1,249 @@
+#include "app/http_json.h"
+
+#include <array>
+#include <utility>
+
+#include "core/limits.h"
+
+namespace candor::app {
+
+Error Invalid(std::string message) {
+    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+Status CheckObject(const nlohmann::json& json,
+                   std::initializer_list<std::string_view> allowed,
+                   std::string* field) {
+    *field = "body";
+    if (!json.is_object()) {
+        return Invalid("The body must be a JSON object.");
+    }
+    for (const auto& [key, unused] : json.items()) {
+        bool is_allowed = false;
+        for (const std::string_view name : allowed) {
+            is_allowed = is_allowed || key == name;
+        }
+        if (!is_allowed) {
+            *field = key;
+            return Invalid("Unknown field.");
+        }
+    }
+    field->clear();
+    return Ok();
+}
+
+Result<nlohmann::json> ParseObject(std::string_view body,
+                                   std::initializer_list<std::string_view> allowed,
+                                   std::string* field) {
+    // No exceptions: a parse error (including invalid UTF-8 in a string) gives a discarded value.
+    nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+    *field = "body";
+    if (json.is_discarded()) {
+        return Invalid("The body is not valid JSON (or not valid UTF-8).");
+    }
+    CANDOR_TRY(CheckObject(json, allowed, field));
+    return json;
+}
+
+bool Has(const nlohmann::json& object, std::string_view name) {
+    return object.find(name) != object.end();
+}
+
+Result<std::string> ReadString(const nlohmann::json& object,
+                               std::string_view name,
+                               std::size_t bytes_min,
+                               std::size_t bytes_max,
+                               std::string* field) {
+    *field = std::string(name);
+    const auto value = object.find(name);
+    if (value == object.end()) {
+        return Invalid("Missing: a string.");
+    }
+    if (!value->is_string()) {
+        return Invalid("Must be a string.");
+    }
+    std::string text = value->get<std::string>();
+    if (text.size() < bytes_min || text.size() > bytes_max) {
+        return Invalid("Must be " + std::to_string(bytes_min) + "-" + std::to_string(bytes_max) +
+                       " bytes.");
+    }
+    return text;
+}
+
+Result<std::int64_t> ReadInteger(const nlohmann::json& object,
+                                 std::string_view name,
+                                 std::string* field) {
+    *field = std::string(name);
+    const auto value = object.find(name);
+    if (value == object.end()) {
+        return Invalid("Missing: an integer.");
+    }
+    if (!value->is_number_integer()) {
+        return Invalid("Must be an integer.");
+    }
+    if (value->is_number_unsigned() && value->get<std::uint64_t>() > INT64_MAX) {
+        return MakeError(ErrorCode::kInvalidAmount, "Must fit in 64 bits.");
+    }
+    return value->get<std::int64_t>();
+}
+
+Result<Asset> ReadAsset(const nlohmann::json& object,
+                        std::string_view name,
+                        bool spendable_only,
+                        std::string* field) {
+    CANDOR_ASSIGN_OR_RETURN(const std::string text, ReadString(object, name, 1, 16, field));
+    Asset asset = Asset::kPoints;
+    if (!ParseAsset(text, &asset) || (spendable_only && asset == Asset::kStatus)) {
+        return Invalid(spendable_only ? "Must be \"points\" or \"cashback\"."
+                                      : "Must be \"points\", \"status\" or \"cashback\".");
+    }
+    return asset;
+}
+
+Result<std::string> ReadIdempotencyKey(const api::HttpRequest& request) {
+    const auto header = request.headers.find("idempotency-key");
+    if (header == request.headers.end()) {
+        return Invalid("Missing: every write takes an Idempotency-Key header.");
+    }
+    const std::string& key = header->second;
+    bool is_printable = !key.empty() && key.size() <= limits::kIdempotencyKeyBytesMax;
+    for (const char c : key) {
+        is_printable = is_printable && c >= 0x20 && c <= 0x7e;
+    }
+    if (!is_printable) {
+        return Invalid("Must be 1-" + std::to_string(limits::kIdempotencyKeyBytesMax) +
+                       " printable ASCII characters.");
+    }
+    return key;
+}
+
+std::optional<std::string_view> QueryParam(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const std::size_t eq = pair.find('=');
+        if (pair.substr(0, eq) == name) {
+            return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        }
+        if (amp == std::string_view::npos) {
+            break;
+        }
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<EntryId> ParseEntryId(std::string_view text) {
+    if (text.empty() || text.size() > 19 || text.front() == '0') {
+        return std::nullopt;
+    }
+    std::int64_t id = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9' || id > (INT64_MAX - (c - '0')) / 10) {
+            return std::nullopt;
+        }
+        id = id * 10 + (c - '0');
+    }
+    return EntryId(id);
+}
+
+namespace {
+
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string Base64UrlEncode(std::string_view bytes) {
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (const char c : bytes) {
+        buffer = (buffer << 8) | static_cast<std::uint8_t>(c);
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out.push_back(kBase64Url[(buffer >> bits) & 0x3f]);
+        }
+    }
+    if (bits > 0) {
+        out.push_back(kBase64Url[(buffer << (6 - bits)) & 0x3f]);
+    }
+    return out;
+}
+
+// std::nullopt for a character outside the alphabet or a length no encoding has.
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+    if (text.size() % 4 == 1) {
+        return std::nullopt;
+    }
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (const char c : text) {
+        const std::size_t value = kBase64Url.find(c);
+        if (value == std::string_view::npos) {
+            return std::nullopt;
+        }
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string EncodeCursor(EntryId last) {
+    return Base64UrlEncode(std::to_string(last.value()));
+}
+
+Result<EntryId> DecodeCursor(std::string_view cursor) {
+    const Error bad = Invalid("Not a cursor from a previous page's next_cursor.");
+    // 19 digits of INT64_MAX encode to 26 characters.
+    if (cursor.empty() || cursor.size() > 26) {
+        return bad;
+    }
+    const std::optional<std::string> digits = Base64UrlDecode(cursor);
+    if (!digits) {
+        return bad;
+    }
+    const std::optional<EntryId> id = ParseEntryId(*digits);
+    // Only the canonical encoding is accepted, so every id has exactly one cursor.
+    if (!id || EncodeCursor(*id) != cursor) {
+        return bad;
+    }
+    return *id;
+}
+
+nlohmann::json RenderEntry(const journal::Entry& entry, MemberId member) {
+    nlohmann::json postings = nlohmann::json::array();
+    for (const journal::Posting& posting : entry.postings) {
+        const std::optional<ledger::AccountInfo> account =
+            ledger::DescribeMemberAccount(posting.account);
+        if (!account || (member.is_set() && account->member != member)) {
+            continue;
+        }
+        postings.push_back(
+            {{"account", account->kind == AccountKind::kMemberHeld ? "held" : "available"},
+             {"asset", Name(posting.asset)},
+             {"amount", posting.amount.value()}});
+    }
+    return {{"id", entry.id.value()},
+            {"kind", Name(entry.kind)},
+            {"created_at", FormatRfc3339(entry.created_at)},
+            {"effective_at", FormatRfc3339(entry.effective_at)},
+            {"reference",
+             entry.reference.is_set() ? nlohmann::json(entry.reference.value()) : nlohmann::json()},
+            {"postings", std::move(postings)}};
+}
+
+nlohmann::json ProblemJson(const Error& error,
+                           const api::HttpRequest& request,
+                           std::string_view field) {
+    const api::HttpResponse problem = api::Problem(error, request, field);
+    return nlohmann::json::parse(problem.body, nullptr, false);
+}
+
+}  // namespace candor::app

@@ -1,0 +1,85 @@
+// Strict request decoding and response rendering shared by the ledger routes: JSON bodies
+// (unknown fields, wrong types and invalid UTF-8 refused, the offending field named), the
+// Idempotency-Key header, query parameters, the opaque history cursor and the JSON shape of a
+// journal entry. Pure functions, thread-safe. Private to app/.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/api.h"
+#include "core/ids.h"
+#include "core/kinds.h"
+#include "core/result.h"
+#include "ledger/ledger.h"
+
+namespace candor::app {
+
+// kInvalidArgument with `message`.
+Error Invalid(std::string message);
+
+// Parses `body` as a JSON object whose members are all in `allowed`. On error *field is "body"
+// (not JSON, not UTF-8, not an object) or the first unknown member's name.
+Result<nlohmann::json> ParseObject(std::string_view body,
+                                   std::initializer_list<std::string_view> allowed,
+                                   std::string* field);
+
+// As ParseObject, for a value already parsed (an item of a batch).
+Status CheckObject(const nlohmann::json& json,
+                   std::initializer_list<std::string_view> allowed,
+                   std::string* field);
+
+// Each reader sets *field to `name` before it looks, so an error names it. Missing members
+// are kInvalidArgument; optional members are read only when present (see Has).
+bool Has(const nlohmann::json& object, std::string_view name);
+
+// A string of bytes_min..bytes_max bytes.
+Result<std::string> ReadString(const nlohmann::json& object,
+                               std::string_view name,
+                               std::size_t bytes_min,
+                               std::size_t bytes_max,
+                               std::string* field);
+
+// A JSON integer (never a float or a string) that fits int64; kInvalidAmount when it does not.
+Result<std::int64_t> ReadInteger(const nlohmann::json& object,
+                                 std::string_view name,
+                                 std::string* field);
+
+// "points", "status" or "cashback"; `spendable_only` refuses "status".
+Result<Asset> ReadAsset(const nlohmann::json& object,
+                        std::string_view name,
+                        bool spendable_only,
+                        std::string* field);
+
+// The Idempotency-Key header: 1..kIdempotencyKeyBytesMax printable ASCII characters
+// (0x20-0x7E). Missing or malformed is kInvalidArgument (field "Idempotency-Key").
+Result<std::string> ReadIdempotencyKey(const api::HttpRequest& request);
+
+// The value of query parameter `name` as sent (no percent-decoding: every parameter of ours
+// is plain ASCII), or std::nullopt when absent.
+std::optional<std::string_view> QueryParam(std::string_view query, std::string_view name);
+
+// A path segment naming an entry (a hold is its entry): a positive decimal int64 without
+// leading zeros, else std::nullopt.
+std::optional<EntryId> ParseEntryId(std::string_view text);
+
+// The history cursor: base64url (no padding) of the decimal id of the last entry of a page.
+// Clients treat it as opaque. DecodeCursor refuses anything EncodeCursor cannot produce.
+std::string EncodeCursor(EntryId last);
+Result<EntryId> DecodeCursor(std::string_view cursor);
+
+// {"id", "kind", "created_at", "effective_at", "reference" (id or null), "postings": [{"account":
+// "available"|"held", "asset", "amount"}]}: only postings on `member`'s accounts, or on any
+// member's accounts when `member` is unset. Program accounts are internal and never shown.
+nlohmann::json RenderEntry(const journal::Entry& entry, MemberId member = MemberId());
+
+// The problem document for `error` as a JSON value (for per-item batch results).
+nlohmann::json ProblemJson(const Error& error,
+                           const api::HttpRequest& request,
+                           std::string_view field);
+
+}  // namespace candor::app

@@ -1,0 +1,234 @@
+// Members: POST /v1/members, GET /v1/members/{id}, GET /v1/members/{id}/balance and
+// GET /v1/members/{id}/history. Members are addressed by their public id, never by the
+// internal integer.
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "app/http_json.h"
+#include "app/routes.h"
+#include "core/limits.h"
+#include "crypto/crypto.h"
+
+namespace candor::app {
+namespace {
+
+constexpr std::size_t kHistoryPageDefault = 50;
+constexpr std::size_t kGeneratedIdHexDigits = 16;
+
+// The ledger's rule for public ids: 1-64 characters from [A-Za-z0-9_.:-].
+bool IsPublicId(std::string_view id) {
+    if (id.empty() || id.size() > limits::kPublicIdBytesMax) {
+        return false;
+    }
+    for (const char c : id) {
+        const bool is_allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
+                                c == '-';
+        if (!is_allowed) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// "m_" and 16 hex digits of SHA-256(client id, key). Derived from the idempotency key rather
+// than drawn at random so that a retried enrolment is the same command and replays instead of
+// conflicting with itself. Two keys colliding in 64 bits answer already-exists.
+std::string GeneratePublicId(std::string_view client_id, std::string_view key) {
+    std::string input(client_id);
+    input.push_back('\n');
+    input.append(key);
+    const std::vector<std::uint8_t> bytes(input.begin(), input.end());
+    const crypto::Sha256Digest digest = crypto::Sha256(bytes);
+    constexpr std::string_view kHex = "0123456789abcdef";
+    std::string id = "m_";
+    for (std::size_t i = 0; i < kGeneratedIdHexDigits / 2; ++i) {
+        id.push_back(kHex[digest[i] >> 4]);
+        id.push_back(kHex[digest[i] & 0x0f]);
+    }
+    return id;
+}
+
+Result<store::MemberRow> LoadMember(Deps& deps, std::string_view public_id) {
+    CANDOR_ASSIGN_OR_RETURN(
+        const std::optional<store::MemberRow> member,
+        deps.reads.Run<std::optional<store::MemberRow>>(
+            [public_id](ledger::Ledger& ledger) { return ledger.FindMember(public_id); }));
+    if (!member) {
+        return MakeError(ErrorCode::kUnknownMember, "No member has this id.");
+    }
+    return *member;
+}
+
+nlohmann::json MemberJson(const store::MemberRow& member) {
+    return {{"id", member.public_id}, {"created_at", FormatRfc3339(member.created_at)}};
+}
+
+void Enrol(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(request, respond);
+    if (!command) {
+        return;
+    }
+    std::string field;
+    auto body = ParseObject(request.body, {"id"}, &field);
+    if (!body) {
+        respond(api::Problem(body.error(), request, field));
+        return;
+    }
+    std::string public_id;
+    if (Has(*body, "id")) {
+        auto id = ReadString(*body, "id", 1, limits::kPublicIdBytesMax, &field);
+        if (!id || !IsPublicId(*id)) {
+            respond(api::Problem(
+                id ? Invalid("Must be 1-64 characters from [A-Za-z0-9_.:-].") : id.error(),
+                request,
+                "id"));
+            return;
+        }
+        public_id = std::move(*id);
+    } else {
+        public_id = GeneratePublicId(command->client_id, command->idempotency_key);
+    }
+    command->command = ledger::EnrolMember{public_id};
+    SubmitWrite(
+        deps,
+        request,
+        std::move(respond),
+        std::move(*command),
+        [&deps, &request, public_id](const ledger::Outcome& outcome) {
+            // The outcome names the member but not its creation time: read it back (the
+            // commit is durable, so a fresh read sees it).
+            auto member = LoadMember(deps, public_id);
+            if (!member) {
+                return api::Problem(member.error(), request);
+            }
+            nlohmann::json document = MemberJson(*member);
+            document["replay"] = outcome.is_replay;
+            return api::HttpResponse::Json(outcome.is_replay ? 200 : 201, document.dump());
+        },
+        "id");
+}
+
+void GetMember(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+    Authenticate(request);
+    auto member = LoadMember(deps, request.Param("id"));
+    if (!member) {
+        respond(api::Problem(member.error(), request));
+        return;
+    }
+    respond(api::HttpResponse::Json(200, MemberJson(*member).dump()));
+}
+
+void GetBalance(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+    Authenticate(request);
+    auto member = ResolveMember(deps, request.Param("id"));
+    if (!member) {
+        respond(api::Problem(member.error(), request));
+        return;
+    }
+    auto balances = deps.reads.Run<ledger::MemberBalances>(
+        [&member](ledger::Ledger& ledger) { return ledger.LoadBalances(*member); });
+    if (!balances) {
+        respond(api::Problem(balances.error(), request));
+        return;
+    }
+    const nlohmann::json document = {{"points", balances->points.value()},
+                                     {"points_held", balances->points_held.value()},
+                                     {"status", balances->status.value()},
+                                     {"cashback", balances->cashback.value()},
+                                     {"cashback_held", balances->cashback_held.value()}};
+    respond(api::HttpResponse::Json(200, document.dump()));
+}
+
+// ?limit=1..kHistoryPageMax (default 50), as plain decimal digits.
+Result<std::size_t> ReadLimit(const api::HttpRequest& request) {
+    const std::optional<std::string_view> text = QueryParam(request.query, "limit");
+    if (!text) {
+        return kHistoryPageDefault;
+    }
+    std::size_t limit = 0;
+    bool is_valid = !text->empty() && text->size() <= 4;
+    for (const char c : *text) {
+        is_valid = is_valid && c >= '0' && c <= '9';
+        limit = limit * 10 + static_cast<std::size_t>(c - '0');
+    }
+    if (!is_valid || limit == 0 || limit > limits::kHistoryPageMax) {
+        return Invalid("Must be an integer from 1 to " + std::to_string(limits::kHistoryPageMax) +
+                       ".");
+    }
+    return limit;
+}
+
+void GetHistory(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+    Authenticate(request);
+    auto limit = ReadLimit(request);
+    if (!limit) {
+        respond(api::Problem(limit.error(), request, "limit"));
+        return;
+    }
+    EntryId before;
+    if (const auto cursor = QueryParam(request.query, "cursor")) {
+        auto decoded = DecodeCursor(*cursor);
+        if (!decoded) {
+            respond(api::Problem(decoded.error(), request, "cursor"));
+            return;
+        }
+        before = *decoded;
+    }
+    auto member = ResolveMember(deps, request.Param("id"));
+    if (!member) {
+        respond(api::Problem(member.error(), request));
+        return;
+    }
+    // One more than the page tells whether another page follows (LoadHistory caps a read at
+    // kHistoryPageMax, so a full page of that size always offers a next cursor).
+    auto entries = deps.reads.Run<std::vector<journal::Entry>>(
+        [&member, before, &limit](ledger::Ledger& ledger) {
+            return ledger.LoadHistory(*member, before, *limit + 1);
+        });
+    if (!entries) {
+        respond(api::Problem(entries.error(), request));
+        return;
+    }
+    const bool has_more = entries->size() > *limit ||
+                          (entries->size() == *limit && *limit == limits::kHistoryPageMax);
+    if (entries->size() > *limit) {
+        entries->resize(*limit);
+    }
+    nlohmann::json rendered = nlohmann::json::array();
+    for (const journal::Entry& entry : *entries) {
+        rendered.push_back(RenderEntry(entry, *member));
+    }
+    const nlohmann::json document = {
+        {"entries", std::move(rendered)},
+        {"next_cursor",
+         has_more && !entries->empty() ? nlohmann::json(EncodeCursor(entries->back().id))
+                                       : nlohmann::json()}};
+    respond(api::HttpResponse::Json(200, document.dump()));
+}
+
+}  // namespace
+
+void RegisterMembers(api::Router& router, Deps& deps) {
+    router.Add("POST", "/v1/members", [&deps](const api::HttpRequest& r, api::Responder respond) {
+        Enrol(deps, r, std::move(respond));
+    });
+    router.Add(
+        "GET", "/v1/members/{id}", [&deps](const api::HttpRequest& r, api::Responder respond) {
+            GetMember(deps, r, std::move(respond));
+        });
+    router.Add("GET",
+               "/v1/members/{id}/balance",
+               [&deps](const api::HttpRequest& r, api::Responder respond) {
+                   GetBalance(deps, r, std::move(respond));
+               });
+    router.Add("GET",
+               "/v1/members/{id}/history",
+               [&deps](const api::HttpRequest& r, api::Responder respond) {
+                   GetHistory(deps, r, std::move(respond));
+               });
+}
+
+}  // namespace candor::app

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# End-to-end test of every ledger route of candord over HTTP: enrol (given and generated ids),
+# read, earn through /v1/events and /v1/events:batch, balance, history paged by next_cursor,
+# hold then partial capture, hold then void, a reversal, an adjustment, idempotent replays, a
+# 409 for a reused key with another body, a missing Idempotency-Key, unknown members and
+# validation errors naming their field, /openapi.json; then SIGTERM, and `candor check` passes.
+# Usage: candord_routes_test.sh PATH_TO_CANDORD PATH_TO_CANDOR
+set -uo pipefail
+candord="$1"
+candor="$2"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -KILL "$server_pid"
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+
+check() {
+    local name="$1"
+    shift
+    if "$@"; then
+        echo "ok   $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name"
+        failed=$((failed + 1))
+    fi
+}
+
+"$candor" gen --db "$work/candor.db" --members 1 --events 0 --quiet >/dev/null || exit 1
+"$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 2>"$work/log" &
+server_pid=$!
+port=""
+for _ in $(seq 1 100); do
+    port="$(grep -o '"msg":"listening".*"port":[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)"
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+if [ -z "$port" ]; then
+    echo "FAIL candord did not start:"
+    sed 's/^/    /' "$work/log"
+    exit 1
+fi
+base="http://127.0.0.1:$port"
+
+# request METHOD PATH [BODY [IDEMPOTENCY_KEY]]: prints "STATUS CONTENT-TYPE", then the body.
+request() {
+    local args=()
+    [ $# -ge 3 ] && args+=(--data-binary "$3" -H 'Content-Type: application/json')
+    [ $# -ge 4 ] && args+=(-H "Idempotency-Key: $4")
+    curl -s -X "$1" "${args[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
+    cat "$work/body"
+}
+
+# has TEXT REGEX...: every extended REGEX matches TEXT.
+has() {
+    local text="$1"
+    shift
+    for regex in "$@"; do
+        grep -qE -- "$regex" <<<"$text" || return 1
+    done
+}
+# number TEXT NAME: the first numeric value of "NAME":N in TEXT.
+number() { grep -o "\"$2\":-\?[0-9]*" <<<"$1" | head -1 | cut -d: -f2; }
+# problem TEXT STATUS SLUG FIELD: a problem+json answer with that status, type and field.
+problem() {
+    has "$1" "^$2 application/problem\+json" &&
+        has "$1" "\"type\":\"https://candor.dev/problems/$3\"" &&
+        { [ -z "$4" ] || has "$1" "\"field\":\"$4\""; }
+}
+
+# Members.
+enrolled="$(request POST /v1/members '{"id":"m_e2e"}' enrol-1)"
+check "enrol: 201 with the id" has "$enrolled" '^201 ' '"id":"m_e2e","replay":false'
+check "enrol: created_at in RFC 3339 UTC" \
+    has "$enrolled" '"created_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"'
+again="$(request POST /v1/members '{"id":"m_e2e"}' enrol-1)"
+check "enrol replayed: 200, replay true" has "$again" '^200 '
+check "enrol replayed: same member" has "$again" '"id":"m_e2e".*"replay":true'
+check "same key, other body: 409 idempotency-conflict" \
+    problem "$(request POST /v1/members '{"id":"m_other"}' enrol-1)" 409 idempotency-conflict Idempotency-Key
+check "no Idempotency-Key: 400 naming it" \
+    problem "$(request POST /v1/members '{"id":"m_x"}')" 400 invalid-argument Idempotency-Key
+check "bad public id: 400 field id" \
+    problem "$(request POST /v1/members '{"id":"has space"}' enrol-2)" 400 invalid-argument id
+check "enrol unknown field: 400 naming it" \
+    problem "$(request POST /v1/members '{"name":"Anna"}' enrol-3)" 400 invalid-argument name
+generated="$(request POST /v1/members '{}' enrol-gen)"
+check "enrol without id: generated m_ + 16 hex" has "$generated" '^201 ' '"id":"m_[0-9a-f]{16}"'
+generated_id="$(grep -o '"id":"m_[0-9a-f]*"' <<<"$generated" | head -1)"
+check "generated enrol replays to the same id" \
+    has "$(request POST /v1/members '{}' enrol-gen)" "$generated_id.*\"replay\":true"
+check "get member: 200" has "$(request GET /v1/members/m_e2e)" '^200 ' '"id":"m_e2e"'
+check "get unknown member: 404 unknown-member" \
+    problem "$(request GET /v1/members/m_nobody)" 404 unknown-member ""
+
+# Earning.
+earned="$(request POST /v1/events '{"id":"e2e-1","member":"m_e2e","type":"purchase","amount":100000}')"
+check "event: 201, 1000 points" has "$earned" '^201 '
+check "event: the entry shows the member's posting" \
+    has "$earned" '"postings":\[\{"account":"available","amount":1000,"asset":"points"\}\].*"points":1000'
+earn_entry="$(number "$earned" id)"
+check "event replayed: 200" has "$(request POST /v1/events '{"id":"e2e-1","member":"m_e2e","type":"purchase","amount":100000}')" \
+    '^200 ' '"replay":true'
+check "event id reused with another amount: 409 naming id" \
+    problem "$(request POST /v1/events '{"id":"e2e-1","member":"m_e2e","type":"purchase","amount":5000}')" \
+    409 idempotency-conflict id
+batch='{"events":[{"id":"e2e-2","member":"m_e2e","type":"purchase","amount":50000},
+{"id":"e2e-3","member":"m_e2e","type":"purchase","amount":"x"},
+{"id":"e2e-4","member":"m_nobody","type":"purchase","amount":100}]}'
+batched="$(request POST /v1/events:batch "$batch")"
+check "batch: 207" has "$batched" '^207 application/json'
+check "batch: results in order: 201, 400 amount, 404 member" \
+    has "$batched" '"status":201.*"field":"amount".*"status":400.*"field":"member".*"status":404'
+check "batch: empty is refused" problem "$(request POST /v1/events:batch '{"events":[]}')" \
+    400 invalid-argument events
+balance="$(request GET /v1/members/m_e2e/balance)"
+check "balance: 1500 points" \
+    has "$balance" '^200 ' '"cashback":0,"cashback_held":0,"points":1500,"points_held":0,"status":0'
+check "balance of unknown member: 404" \
+    problem "$(request GET /v1/members/m_nobody/balance)" 404 unknown-member ""
+
+# Holds.
+held="$(request POST /v1/holds '{"member":"m_e2e","asset":"points","amount":300,"timeout_seconds":60}' hold-1)"
+check "hold: 201 with id and expires_at" has "$held" '^201 ' '"expires_at":"[0-9T:.-]+Z"'
+hold="$(grep -o '"id":[0-9]*,"replay"' <<<"$held" | grep -o '[0-9]*')"
+check "hold replayed: same id" \
+    has "$(request POST /v1/holds '{"member":"m_e2e","asset":"points","amount":300,"timeout_seconds":60}' hold-1)" \
+    "\"id\":$hold,\"replay\":true"
+check "hold of status points: 400 field asset" \
+    problem "$(request POST /v1/holds '{"member":"m_e2e","asset":"status","amount":3,"timeout_seconds":60}' hold-x)" \
+    400 invalid-argument asset
+check "hold of 0: 422 field amount" \
+    problem "$(request POST /v1/holds '{"member":"m_e2e","asset":"points","amount":0,"timeout_seconds":60}' hold-y)" \
+    422 invalid-amount amount
+check "hold for unknown member: 404 field member" \
+    problem "$(request POST /v1/holds '{"member":"m_nobody","asset":"points","amount":1,"timeout_seconds":60}' hold-z)" \
+    404 unknown-member member
+check "hold of too much: 422 insufficient-balance" \
+    problem "$(request POST /v1/holds '{"member":"m_e2e","asset":"points","amount":999999,"timeout_seconds":60}' hold-w)" \
+    422 insufficient-balance ""
+captured="$(request POST "/v1/holds/$hold/capture" '{"amount":200}' capture-1)"
+check "partial capture: 200, a capture of 200" has "$captured" '^200 ' '"kind":"capture"'
+check "capture replayed" has "$(request POST "/v1/holds/$hold/capture" '{"amount":200}' capture-1)" '"replay":true'
+check "capture of a closed hold: 409 hold-closed" \
+    problem "$(request POST "/v1/holds/$hold/capture" '' capture-2)" 409 hold-closed ""
+check "capture of an unknown hold: 404 unknown-hold" \
+    problem "$(request POST /v1/holds/999999/capture '' capture-3)" 404 unknown-hold ""
+held2="$(request POST /v1/holds '{"member":"m_e2e","asset":"points","amount":100,"timeout_seconds":60}' hold-2)"
+hold2="$(grep -o '"id":[0-9]*,"replay"' <<<"$held2" | grep -o '[0-9]*')"
+check "void: 200" has "$(request POST "/v1/holds/$hold2/void" '' void-1)" '^200 ' '"kind":"void"'
+check "void without key: 400" problem "$(request POST "/v1/holds/$hold2/void" '')" \
+    400 invalid-argument Idempotency-Key
+check "balance after capture 200 of 300 and a void: 1300" \
+    has "$(request GET /v1/members/m_e2e/balance)" '"points":1300,"points_held":0'
+
+# Reversal and adjustment.
+reversed="$(request POST "/v1/entries/$earn_entry/reverse" '{"part":1,"whole":2}' reverse-1)"
+check "reverse half of the first earn: 201, -500" \
+    has "$reversed" '^201 ' '"kind":"reversal".*"amount":-500'
+check "reverse with part > whole: 422 field whole" \
+    problem "$(request POST "/v1/entries/$earn_entry/reverse" '{"part":3,"whole":2}' reverse-2)" \
+    422 invalid-amount whole
+check "reverse an unknown entry: 404 unknown-entry" \
+    problem "$(request POST /v1/entries/999999/reverse '{"part":1,"whole":2}' reverse-3)" 404 unknown-entry ""
+adjusted="$(request POST /v1/members/m_e2e/adjustments '{"asset":"points","delta":50,"reason":"goodwill-e2e"}' adjust-1)"
+check "adjustment: 201" has "$adjusted" '^201 ' '"kind":"adjust"'
+check "adjustment without reason: 400 field reason" \
+    problem "$(request POST /v1/members/m_e2e/adjustments '{"asset":"points","delta":5}' adjust-2)" \
+    400 invalid-argument reason
+check "adjustment for unknown member: 404" \
+    problem "$(request POST /v1/members/m_nobody/adjustments '{"asset":"points","delta":5,"reason":"x"}' adjust-3)" \
+    404 unknown-member ""
+check "balance after reversal and adjustment: 850" \
+    has "$(request GET /v1/members/m_e2e/balance)" '"points":850,'
+
+# History: earn, earn, hold, capture, void (rest), hold, void, reversal, adjust = 9 entries.
+total=0
+pages=0
+cursor=""
+while :; do
+    page="$(request GET "/v1/members/m_e2e/history?limit=4${cursor:+&cursor=$cursor}")"
+    has "$page" '^200 ' || break
+    total=$((total + $(grep -o '"kind":' <<<"$page" | wc -l)))
+    pages=$((pages + 1))
+    cursor="$(grep -o '"next_cursor":"[A-Za-z0-9_-]*"' <<<"$page" | cut -d'"' -f4)"
+    [ -n "$cursor" ] && [ "$pages" -lt 10 ] || break
+done
+check "history pages of 4 by next_cursor: 9 entries in 3 pages" test "$total:$pages" = "9:3"
+check "history is newest first" has "$(request GET '/v1/members/m_e2e/history?limit=1')" '"kind":"adjust"'
+check "history with a forged cursor: 400 field cursor" \
+    problem "$(request GET '/v1/members/m_e2e/history?cursor=bogus!')" 400 invalid-argument cursor
+check "history with limit 0: 400 field limit" \
+    problem "$(request GET '/v1/members/m_e2e/history?limit=0')" 400 invalid-argument limit
+
+openapi="$(request GET /openapi.json)"
+check "openapi.json: 200, OpenAPI 3.1" has "$openapi" '^200 application/json' '"openapi": "3.1.0"'
+check "the reason stays out of the log" bash -c "! grep -q 'goodwill-e2e' '$work/log'"
+
+kill -TERM "$server_pid"
+wait "$server_pid"
+status=$?
+server_pid=""
+check "SIGTERM: exit 0" test "$status" -eq 0
+check "candor check passes on the database" "$candor" check --db "sqlite:$work/candor.db"
+
+echo "candord_routes_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
