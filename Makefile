@@ -55,6 +55,7 @@ style:
 
 bench: deps
 	@bench/run
+	@bench/http/run
 
 tidy: build
 	@tools/tidy
