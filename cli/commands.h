@@ -2,8 +2,10 @@
 // errors as one line on stderr: "candor: <message>".
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace candor::cli {
 
@@ -30,7 +32,21 @@ struct GenOptions {
     bool quiet = false;
 };
 
+struct VerifyOptions {
+    std::string db;
+    std::vector<std::string> keys;  // Ed25519 public keys (hex) that may have signed heads
+};
+
+struct SequenceOptions {
+    std::string db;
+    std::string key_file;
+    bool new_key = false;  // create key_file with a fresh key when it is missing
+    std::size_t batch = 10'000;
+};
+
 int RunCheck(const CheckOptions& options);
+int RunVerify(const VerifyOptions& options);
+int RunSequence(const SequenceOptions& options);
 int RunDemo(const DemoOptions& options);
 int RunGen(const GenOptions& options);
 

@@ -6,8 +6,11 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/limits.h"
 #include "crypto/crypto.h"
+#include "journal/journal.h"
 #include "ledger/ledger.h"
+#include "translog/translog.h"
 
 namespace candor::cli {
 namespace {
@@ -102,10 +105,72 @@ public:
                         report->entries,
                         report->postings,
                         report->accounts));
+        if (lunch.entry) {
+            Publish(lunch.entry->id);
+        }
         return failures_ == 0 ? kExitOk : kExitInvalid;
     }
 
 private:
+    // Integrates the journal into the transparency log under a fresh key, prints the signed
+    // head, and proves that `entry` (one of Anna's) is in it.
+    void Publish(EntryId entry) {
+        Say("\n$ candor sequence   (a fresh demo key; production keeps its key in a 0600 file)");
+        crypto::Ed25519Seed seed{};
+        crypto::RandomBytes(seed);
+        const translog::Signer signer(seed);
+        crypto::Wipe(seed);
+        auto report = translog::Sequence(store_, signer, clock_, limits::kSequenceBatchMax);
+        if (!report) {
+            ++failures_;
+            PrintError(report.error().message);
+            return;
+        }
+        const translog::TreeHead& head = report->head;
+        Say(fmt::format("signed tree head: size {}, root {}\n  time {}, key id {}\n  signature {}",
+                        head.size,
+                        crypto::ToHex(head.root),
+                        FormatRfc3339(head.timestamp),
+                        head.key_id,
+                        crypto::ToHex(head.signature)));
+        Say(fmt::format("public key {}", crypto::ToHex(signer.public_key())));
+        ProveInclusion(entry, head, signer.public_key());
+    }
+
+    void ProveInclusion(EntryId entry,
+                        const translog::TreeHead& head,
+                        const crypto::Ed25519PublicKey& public_key) {
+        auto row = store_.LoadEntry(entry);
+        auto tree = translog::StoredTree::Open(store_);
+        if (!row || !row->has_value() || !tree) {
+            ++failures_;
+            PrintError("cannot load the entry or the tree");
+            return;
+        }
+        const auto index = static_cast<std::uint64_t>(entry.value() - 1);
+        auto proof = translog::InclusionProof(*tree, index, head.size);
+        if (!proof) {
+            ++failures_;
+            PrintError(proof.error().message);
+            return;
+        }
+        const translog::Hash leaf = journal::HashLeaf((*row)->body);
+        const bool is_proven =
+            translog::VerifyTreeHead(head, public_key).has_value() &&
+            translog::VerifyInclusion(index, head.size, leaf, *proof, head.root).has_value();
+        Say(
+            fmt::format("\nAnna's lunch (entry {}) is leaf {} of the signed tree: {} ({} proof "
+                        "hashes, leaf hash {}…)",
+                        entry.value(),
+                        index,
+                        is_proven ? "proven" : "NOT PROVEN",
+                        proof->size(),
+                        crypto::ToHex(leaf).substr(0, 16)));
+        if (!is_proven) {
+            ++failures_;
+        }
+    }
+
     static void Say(const std::string& text) { fmt::print("{}\n", text); }
 
     void Step(const std::string& text) { Say(fmt::format("\n{}. {}", ++step_, text)); }

@@ -4,9 +4,42 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "core/limits.h"
 #include "crypto/crypto.h"
 
 namespace {
+
+// The transparency log's subcommands (docs/transparency.md).
+struct LogCommands {
+    CLI::App* verify = nullptr;
+    CLI::App* sequence = nullptr;
+};
+
+LogCommands AddLogCommands(CLI::App& app,
+                           candor::cli::VerifyOptions& verify,
+                           candor::cli::SequenceOptions& sequence) {
+    auto* verify_command = app.add_subcommand(
+        "verify",
+        "Rebuild the transparency log from the journal and compare every stored node and "
+        "signed tree head (exit 1 naming the first difference)");
+    verify_command->add_option("--db", verify.db, "Database: sqlite:PATH or PATH")->required();
+    verify_command->add_option(
+        "--key", verify.keys, "Ed25519 public key (hex) whose heads to check; repeatable");
+
+    auto* sequence_command = app.add_subcommand(
+        "sequence", "Integrate new journal entries into the transparency log and sign a head");
+    sequence_command->add_option("--db", sequence.db, "Database: sqlite:PATH or PATH")->required();
+    sequence_command
+        ->add_option("--key-file", sequence.key_file, "File with the 32-byte signing seed (hex)")
+        ->required();
+    sequence_command->add_flag(
+        "--new-key", sequence.new_key, "Create the key file (mode 0600) when it is missing");
+    sequence_command->add_option("--batch", sequence.batch, "Entries per signed head")
+        ->check(CLI::Range(std::size_t{1}, candor::limits::kSequenceBatchMax))
+        ->capture_default_str();
+
+    return LogCommands{verify_command, sequence_command};
+}
 
 int Main(int argc, char** argv) {
     using namespace candor::cli;  // NOLINT(google-build-using-namespace): one function, local
@@ -17,6 +50,10 @@ int Main(int argc, char** argv) {
     auto* check_command = app.add_subcommand(
         "check", "Verify every ledger invariant of a database (exit 1 if any fails)");
     check_command->add_option("--db", check.db, "Database: sqlite:PATH or PATH")->required();
+
+    VerifyOptions verify;
+    SequenceOptions sequence;
+    const LogCommands log_commands = AddLogCommands(app, verify, sequence);
 
     DemoOptions demo;
     auto* demo_command = app.add_subcommand(
@@ -59,6 +96,12 @@ int Main(int argc, char** argv) {
     }
     if (*check_command) {
         return RunCheck(check);
+    }
+    if (*log_commands.verify) {
+        return RunVerify(verify);
+    }
+    if (*log_commands.sequence) {
+        return RunSequence(sequence);
     }
     if (*demo_command) {
         return RunDemo(demo);

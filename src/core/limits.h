@@ -83,4 +83,8 @@ inline constexpr std::size_t kPasswordBytesMin = 8;
 // Events in one POST /v1/events:batch request; each is its own command.
 inline constexpr std::size_t kEventsBatchMax = 100;
 
+// Journal entries the sequencer integrates into the transparency log per transaction (and per
+// signed tree head).
+inline constexpr std::size_t kSequenceBatchMax = 100'000;
+
 }  // namespace candor::limits

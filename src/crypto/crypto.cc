@@ -502,4 +502,62 @@ Sha256Digest ApiKeySecretHash(std::string_view secret) {
     return Sha256(AsBytes(secret));
 }
 
+void Wipe(std::span<std::uint8_t> bytes) {
+    if (!bytes.empty()) {
+        sodium_memzero(bytes.data(), bytes.size());
+    }
+}
+
+Result<std::vector<std::uint8_t>> FromHex(std::string_view hex) {
+    if (hex.size() % 2 != 0) {
+        return MakeError(ErrorCode::kInvalidArgument, "hex has an odd number of digits");
+    }
+    if (hex.empty()) {
+        // sodium_hex2bin declares its output nonnull, and an empty vector may have none.
+        return std::vector<std::uint8_t>();
+    }
+    std::vector<std::uint8_t> bytes(hex.size() / 2);
+    std::size_t written = 0;
+    const char* end = nullptr;
+    if (sodium_hex2bin(
+            bytes.data(), bytes.size(), hex.data(), hex.size(), nullptr, &written, &end) != 0 ||
+        written != bytes.size() || end != hex.data() + hex.size()) {
+        return MakeError(ErrorCode::kInvalidArgument, "not hexadecimal");
+    }
+    return bytes;
+}
+
+Ed25519KeyPair::Ed25519KeyPair(const Ed25519Seed& seed) {
+    static_assert(crypto_sign_SEEDBYTES == std::tuple_size_v<Ed25519Seed>);
+    static_assert(crypto_sign_PUBLICKEYBYTES == std::tuple_size_v<Ed25519PublicKey>);
+    static_assert(crypto_sign_SECRETKEYBYTES == 64);
+    const int rc = crypto_sign_seed_keypair(public_key_.data(), secret_key_.data(), seed.data());
+    CANDOR_ASSERT(rc == 0);
+}
+
+Ed25519KeyPair::~Ed25519KeyPair() {
+    sodium_memzero(secret_key_.data(), secret_key_.size());
+}
+
+Ed25519Signature Ed25519KeyPair::Sign(std::span<const std::uint8_t> message) const {
+    static_assert(crypto_sign_BYTES == std::tuple_size_v<Ed25519Signature>);
+    Ed25519Signature signature{};
+    const int rc = crypto_sign_detached(
+        signature.data(), nullptr, DataOrEmpty(message), message.size(), secret_key_.data());
+    CANDOR_ASSERT(rc == 0);
+    return signature;
+}
+
+bool Ed25519Verify(const Ed25519PublicKey& public_key,
+                   std::span<const std::uint8_t> message,
+                   const Ed25519Signature& signature) {
+    return crypto_sign_verify_detached(
+               signature.data(), DataOrEmpty(message), message.size(), public_key.data()) == 0;
+}
+
+std::string Ed25519KeyId(const Ed25519PublicKey& public_key) {
+    const Sha256Digest digest = Sha256(public_key);
+    return ToHex(std::span<const std::uint8_t>(digest).first(8));
+}
+
 }  // namespace candor::crypto

@@ -170,4 +170,46 @@ private:
 // for anything a person chose.
 Sha256Digest ApiKeySecretHash(std::string_view secret);
 
+// Overwrites `bytes` with zeros in a way the compiler may not optimize away (for secrets).
+void Wipe(std::span<std::uint8_t> bytes);
+
+// ---- Hexadecimal input
+
+// Parses hexadecimal in either case. kInvalidArgument for an odd length or any other character.
+Result<std::vector<std::uint8_t>> FromHex(std::string_view hex);
+
+// ---- Ed25519 signatures (RFC 8032, libsodium), for signed tree heads (translog/)
+
+using Ed25519Seed = std::array<std::uint8_t, 32>;
+using Ed25519PublicKey = std::array<std::uint8_t, 32>;
+using Ed25519Signature = std::array<std::uint8_t, 64>;
+
+// A key pair derived from a 32-byte seed; the seed is the secret to keep (e.g. in a 0600 file).
+// The secret key is wiped when the pair is destroyed.
+class Ed25519KeyPair {
+public:
+    explicit Ed25519KeyPair(const Ed25519Seed& seed);
+    ~Ed25519KeyPair();
+
+    Ed25519KeyPair(const Ed25519KeyPair& other) = default;
+    Ed25519KeyPair& operator=(const Ed25519KeyPair& other) = default;
+
+    const Ed25519PublicKey& public_key() const { return public_key_; }
+
+    // The detached signature of `message`.
+    Ed25519Signature Sign(std::span<const std::uint8_t> message) const;
+
+private:
+    Ed25519PublicKey public_key_{};
+    std::array<std::uint8_t, 64> secret_key_{};  // libsodium's seed || public key
+};
+
+// True when `signature` is a valid signature of `message` under `public_key`.
+bool Ed25519Verify(const Ed25519PublicKey& public_key,
+                   std::span<const std::uint8_t> message,
+                   const Ed25519Signature& signature);
+
+// The key id that names a public key in tree heads: the hex of the first 8 bytes of its SHA-256.
+std::string Ed25519KeyId(const Ed25519PublicKey& public_key);
+
 }  // namespace candor::crypto

@@ -503,5 +503,65 @@ TEST(Base64Test, Rfc4648VectorsAndRejections) {
     }
 }
 
+using Ed25519Test = CryptoTest;
+
+template <std::size_t N>
+std::array<std::uint8_t, N> HexArray(std::string_view hex) {
+    auto bytes = FromHex(hex);
+    EXPECT_TRUE(bytes.has_value());
+    std::array<std::uint8_t, N> out{};
+    if (bytes && bytes->size() == N) {
+        std::copy(bytes->begin(), bytes->end(), out.begin());
+    }
+    return out;
+}
+
+// Ed25519 matches RFC 8032 section 7.1, TEST 1 (empty message) and TEST 2 (one byte 0x72).
+TEST_F(Ed25519Test, MatchesRfc8032Vectors) {
+    const Ed25519KeyPair one(
+        HexArray<32>("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+    EXPECT_EQ(ToHex(one.public_key()),
+              "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    EXPECT_EQ(ToHex(one.Sign({})),
+              "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+              "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+    const Ed25519KeyPair two(
+        HexArray<32>("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+    EXPECT_EQ(ToHex(two.public_key()),
+              "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+    const Bytes message = {0x72};
+    const Ed25519Signature signature = two.Sign(message);
+    EXPECT_EQ(ToHex(signature),
+              "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+              "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+    EXPECT_TRUE(Ed25519Verify(two.public_key(), message, signature));
+}
+
+// A changed message, signature or key fails; the key id is 16 hex digits of SHA-256(key).
+TEST_F(Ed25519Test, RejectsChangesAndNamesKeys) {
+    Ed25519Seed seed{};
+    seed.fill(7);
+    const Ed25519KeyPair pair(seed);
+    const Bytes message = ToBytes("tree head");
+    Ed25519Signature signature = pair.Sign(message);
+    EXPECT_TRUE(Ed25519Verify(pair.public_key(), message, signature));
+    EXPECT_FALSE(Ed25519Verify(pair.public_key(), ToBytes("tree heaD"), signature));
+    Ed25519PublicKey other = pair.public_key();
+    other[0] ^= 1U;
+    EXPECT_FALSE(Ed25519Verify(other, message, signature));
+    signature[63] ^= 1U;
+    EXPECT_FALSE(Ed25519Verify(pair.public_key(), message, signature));
+    EXPECT_EQ(Ed25519KeyId(pair.public_key()), ToHex(Sha256(pair.public_key())).substr(0, 16));
+}
+
+// FromHex reads either case and refuses odd lengths and non-hex characters.
+TEST_F(Ed25519Test, FromHexParsesStrictly) {
+    EXPECT_EQ(*FromHex("00aBfF"), (Bytes{0x00, 0xab, 0xff}));
+    EXPECT_TRUE(FromHex("")->empty());
+    EXPECT_FALSE(FromHex("abc").has_value());
+    EXPECT_FALSE(FromHex("zz").has_value());
+    EXPECT_FALSE(FromHex("0 ").has_value());
+}
+
 }  // namespace
 }  // namespace candor::crypto

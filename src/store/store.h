@@ -180,6 +180,29 @@ struct SessionRow {
     std::optional<Timestamp> revoked_at;
 };
 
+// ---- Transparency log rows (translog/)
+
+// A leaf of the transparency log: leaf i is entry i + 1 (entry ids are dense from 1).
+struct LeafRow {
+    EntryId entry;
+    Digest leaf_hash{};
+};
+
+// A signed tree head as stored; translog/ defines what is signed and checks it.
+struct TreeHeadRow {
+    std::uint64_t size = 0;
+    Digest root{};
+    Timestamp timestamp;
+    std::string key_id;                   // hex of the first 8 bytes of SHA-256(public key)
+    std::vector<std::uint8_t> signature;  // Ed25519, 64 bytes
+};
+
+struct TreeNodeRow {
+    int level = 0;
+    std::uint64_t index = 0;
+    Digest hash{};
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -321,6 +344,25 @@ public:
     virtual Result<std::int64_t> RevokeSessionsOf(SubjectKind kind,
                                                   std::int64_t subject_id,
                                                   Timestamp now) = 0;
+
+    // ---- Transparency log (translog/). Nodes and heads are only ever inserted; a second
+    // node at the same (level, index) or a second head of the same size is kAlreadyExists.
+
+    // Leaves integrated into the tree: one more than the highest level-0 index, 0 when empty
+    // (level 0 is dense, so this is also the count of level-0 nodes).
+    virtual Result<std::uint64_t> LoadTreeSize() = 0;
+    virtual Status InsertTreeNode(const TreeNodeRow& node) = 0;
+    virtual Result<std::optional<Digest>> LoadTreeNode(int level, std::uint64_t index) = 0;
+    virtual Status InsertTreeHead(const TreeHeadRow& head) = 0;
+    virtual Result<std::optional<TreeHeadRow>> LoadTreeHead(std::uint64_t size) = 0;
+    // The head of the largest size, std::nullopt when none was signed yet.
+    virtual Result<std::optional<TreeHeadRow>> LatestTreeHead() = 0;
+    // Leaf hashes of the entries with ids from `from` on, in id order, at most `limit`. Ids are
+    // returned with them so that the caller can check they are dense.
+    virtual Result<std::vector<LeafRow>> LoadLeafHashes(EntryId from, std::size_t limit) = 0;
+    // Whole-table scans for `candor verify`: nodes by (level, index), heads by size.
+    virtual Status ScanTreeNodes(const std::function<bool(const TreeNodeRow&)>& visit) = 0;
+    virtual Status ScanTreeHeads(const std::function<bool(const TreeHeadRow&)>& visit) = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

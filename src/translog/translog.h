@@ -2,24 +2,31 @@
 // exactly as RFC 9162 section 2.1 (= RFC 6962 section 2.1) defines, with inclusion and
 // consistency proofs that anyone can check with the root hash alone.
 //
-// What it offers now: tree hashing (leaf, node, empty root), the root of any prefix of a tree,
+// What it offers: tree hashing (leaf, node, empty root), the root of any prefix of a tree,
 // inclusion proofs (PATH) and consistency proofs (PROOF) generated from any NodeSource, and
-// their verification. Nodes come through NodeSource: MemoryTree keeps them in memory; the
-// stored tree (tree_nodes) and signed tree heads come with the sequencer (TODO(#6)).
+// their verification. Nodes come through NodeSource: MemoryTree keeps them in memory,
+// StoredTree reads them from the store (tree_nodes). Sequence integrates new journal entries
+// into the stored tree and signs a tree head (Ed25519) after each batch; VerifyTreeHead checks
+// one. The signed bytes are specified at EncodeTreeHead and in docs/transparency.md.
 //
 // What it never does: read personal data (leaves are journal entries, which are pseudonymous)
 // or trust a proof: Verify* recompute everything from the proof and the roots.
 //
-// Thread-safety: the free functions are pure and thread-safe. A MemoryTree is used by one
-// thread at a time.
+// Thread-safety: the hashing and proof functions are pure and thread-safe. A MemoryTree or a
+// StoredTree is used by one thread at a time (a StoredTree by the thread of its Store). A
+// Signer is immutable and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "store/store.h"
 
 namespace candor::translog {
 
@@ -92,5 +99,93 @@ Status VerifyConsistency(std::uint64_t size1,
                          const Hash& root1,
                          const Hash& root2,
                          std::span<const Hash> proof);
+
+// ---- The stored tree and signed tree heads
+
+// The tree as stored in tree_nodes: every complete subtree of the first size() leaves.
+// Node reads one row; a missing row is kCorruptDatabase.
+class StoredTree final : public NodeSource {
+public:
+    // Reads the tree size from the store. kStorage when it cannot.
+    static Result<StoredTree> Open(store::Store& store);
+
+    std::uint64_t size() const override { return size_; }
+
+    Result<Hash> Node(int level, std::uint64_t index) override;
+
+    // Stores leaf size() and every node it completes, as MemoryTree::Append does.
+    // REQUIRES: the caller holds a transaction on the store.
+    Status Append(const Hash& leaf_hash);
+
+private:
+    StoredTree(store::Store& store, std::uint64_t size) : store_(&store), size_(size) {}
+
+    store::Store* store_;
+    std::uint64_t size_;
+};
+
+// A signed tree head: the log's commitment to its first `size` leaves.
+struct TreeHead {
+    std::uint64_t size = 0;
+    Hash root{};
+    Timestamp timestamp;  // when it was signed
+    std::string key_id;   // crypto::Ed25519KeyId of the signing key
+    crypto::Ed25519Signature signature{};
+
+    friend bool operator==(const TreeHead&, const TreeHead&) = default;
+};
+
+inline constexpr std::string_view kTreeHeadContext = "candor-tree-head-v1";
+
+// The bytes a tree head signature covers, 19 + 8 + 32 + 8 = 67 bytes:
+//   "candor-tree-head-v1" (ASCII, no terminator) || size (u64, big-endian) || root (32 bytes)
+//   || timestamp (i64 microseconds since the Unix epoch, UTC, big-endian, two's complement).
+// The key id is not signed: it only says which key to try.
+std::vector<std::uint8_t> EncodeTreeHead(std::uint64_t size, const Hash& root, Timestamp timestamp);
+
+// Signs tree heads with one Ed25519 key.
+class Signer {
+public:
+    explicit Signer(const crypto::Ed25519Seed& seed);
+
+    const crypto::Ed25519PublicKey& public_key() const { return key_pair_.public_key(); }
+
+    const std::string& key_id() const { return key_id_; }
+
+    TreeHead Sign(std::uint64_t size, const Hash& root, Timestamp timestamp) const;
+
+private:
+    crypto::Ed25519KeyPair key_pair_;
+    std::string key_id_;
+};
+
+// Checks the signature of `head` under `public_key`, and that the key id names that key.
+// kProofInvalid when either does not hold.
+Status VerifyTreeHead(const TreeHead& head, const crypto::Ed25519PublicKey& public_key);
+
+// Converts between a head and its stored row. FromRow answers kCorruptDatabase for a
+// signature that is not 64 bytes.
+store::TreeHeadRow ToRow(const TreeHead& head);
+Result<TreeHead> FromRow(const store::TreeHeadRow& row);
+
+struct SequenceReport {
+    std::uint64_t leaves_added = 0;
+    TreeHead head;  // the head of the tree after the batch (new, or the latest when unchanged)
+};
+
+// Integrates up to `batch_max` journal entries not yet in the tree (leaf i is entry i + 1) and
+// signs a head of the new size with `clock`'s time, all in one transaction on `store`. When no
+// entry is waiting and a head of the current size exists, it signs nothing and answers that
+// head. kCorruptDatabase when entry ids are not dense or a stored node is missing; kStorage
+// when the database fails (the transaction is rolled back).
+//
+// Exactly one sequencer may run per database at a time, and that is the caller's job: with
+// SQLite, Begin takes the single write lock, so concurrent calls serialize safely; with
+// PostgreSQL the sequencer will take an advisory lock (TODO(#9)).
+// REQUIRES: no transaction is open on `store`; 0 < batch_max <= limits::kSequenceBatchMax.
+Result<SequenceReport> Sequence(store::Store& store,
+                                const Signer& signer,
+                                const Clock& clock,
+                                std::size_t batch_max);
 
 }  // namespace candor::translog

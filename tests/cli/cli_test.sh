@@ -89,5 +89,62 @@ expect "bad --start is a usage error" 2 "^candor: --start 2025-02-30 is not a da
 expect "negative --members is a usage error" 2 "^candor: .*members" -- \
     "$candor" gen --db "$work/d.db" --members -5
 
+# The transparency log (#6): the demo sequences its journal under a fresh key and proves one
+# of Anna's entries; verify rebuilds the log from the entries and names the first difference.
+demo_log="$("$candor" demo --db "$work/log/candor.db" 2>&1)"
+key="$(sed -n 's/^public key //p' <<<"$demo_log")"
+expect "demo signs a head and proves an inclusion" 0 "is leaf 0 of the signed tree: proven" -- \
+    printf '%s\n' "$demo_log"
+expect "verify passes on the demo" 0 "^ok: 11 entries, 11 integrated into the log" -- \
+    "$candor" verify --db "$work/log/candor.db" --key "$key"
+tamper() {
+    cp "$work/log/candor.db" "$work/$1.db"
+    sqlite3 "$work/$1.db" "$2"
+}
+tamper v1 "UPDATE entries SET body = substr(body, 1, 20) ||
+    (CASE WHEN substr(body, 21, 1) = X'00' THEN X'01' ELSE X'00' END) || substr(body, 22)
+    WHERE id = 3"
+expect "verify names an entry whose bytes changed" 1 "^candor: entry 3: " -- \
+    "$candor" verify --db "$work/v1.db"
+tamper v2 "DELETE FROM entries WHERE id = 5"
+expect "verify names a deleted entry" 1 "^candor: entry 5 is missing" -- \
+    "$candor" verify --db "$work/v2.db"
+tamper v3 "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2"
+expect "verify names a changed tree node" 1 "tree node at level 1 index 2 differs" -- \
+    "$candor" verify --db "$work/v3.db"
+tamper v4 "DELETE FROM tree_nodes WHERE level = 2 AND idx = 1"
+expect "verify names a deleted tree node" 1 "tree node at level 2 index 1 is missing" -- \
+    "$candor" verify --db "$work/v4.db"
+tamper v5 "UPDATE tree_heads SET root = zeroblob(32) WHERE size = 11"
+expect "verify names a head whose root changed" 1 "tree head of size 11: its root differs" -- \
+    "$candor" verify --db "$work/v5.db"
+tamper v6 "UPDATE tree_heads SET signature = zeroblob(64) WHERE size = 11"
+expect "verify without --key does not check signatures" 0 "signatures not checked" -- \
+    "$candor" verify --db "$work/v6.db"
+expect "verify names a head whose signature changed" 1 \
+    "tree head of size 11: the signature does not verify" -- \
+    "$candor" verify --db "$work/v6.db" --key "$key"
+expect "verify names a head signed by an unknown key" 1 "which no --key names" -- \
+    "$candor" verify --db "$work/log/candor.db" --key "$(printf '%064d' 7)"
+expect "verify refuses a malformed key" 2 "^candor: --key abc is not 64 hex digits" -- \
+    "$candor" verify --db "$work/log/candor.db" --key abc
+
+cp "$work/a.db" "$work/seq.db"
+expect "sequence needs a key file" 1 "^candor: no key file .*--new-key" -- \
+    "$candor" sequence --db "$work/seq.db" --key-file "$work/seq.key"
+expect "sequence creates a key and signs heads" 0 "^public key [0-9a-f]{64}" -- \
+    "$candor" sequence --db "$work/seq.db" --key-file "$work/seq.key" --new-key --batch 7
+if [ "$(stat -c %a "$work/seq.key")" = "600" ]; then
+    echo "ok   the new key file has mode 0600"
+    passed=$((passed + 1))
+else
+    echo "FAIL the new key file has mode $(stat -c %a "$work/seq.key")"
+    failed=$((failed + 1))
+fi
+seq_key="$("$candor" sequence --db "$work/seq.db" --key-file "$work/seq.key" |
+    sed -n 's/^public key \([0-9a-f]*\).*/\1/p')"
+expect "verify checks every head of a sequenced database" 0 "every signature valid" -- \
+    "$candor" verify --db "$work/seq.db" --key "$seq_key"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

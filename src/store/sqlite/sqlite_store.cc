@@ -115,6 +115,16 @@ enum Sql : std::size_t {
     kTouchSession,
     kRevokeSession,
     kRevokeSessionsOf,
+    // Transparency log (schema 3).
+    kLoadTreeSize,
+    kInsertTreeNode,
+    kLoadTreeNode,
+    kInsertTreeHead,
+    kLoadTreeHead,
+    kLatestTreeHead,
+    kLoadLeafHashes,
+    kScanTreeNodes,
+    kScanTreeHeads,
     kSqlCount,
 };
 
@@ -238,6 +248,17 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
     "UPDATE sessions SET revoked_at = ?3 "
     "WHERE subject_kind = ?1 AND subject_id = ?2 AND revoked_at IS NULL",
+    // Transparency log (schema 3).
+    "SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE level = 0",
+    "INSERT INTO tree_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+    "SELECT hash FROM tree_nodes WHERE level = ?1 AND idx = ?2",
+    "INSERT INTO tree_heads (size, root, timestamp, key_id, signature) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT size, root, timestamp, key_id, signature FROM tree_heads WHERE size = ?1",
+    "SELECT size, root, timestamp, key_id, signature FROM tree_heads ORDER BY size DESC LIMIT 1",
+    "SELECT id, leaf_hash FROM entries WHERE id >= ?1 ORDER BY id LIMIT ?2",
+    "SELECT level, idx, hash FROM tree_nodes ORDER BY level, idx",
+    "SELECT size, root, timestamp, key_id, signature FROM tree_heads ORDER BY size",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -472,6 +493,25 @@ SessionRow ReadSession(const Query& q) {
                       FromMicros(q.Int(6)),
                       FromMicros(q.Int(7)),
                       OptionalTime(q, 8)};
+}
+
+TreeHeadRow ReadTreeHead(const Query& q) {
+    return TreeHeadRow{static_cast<std::uint64_t>(q.Int(0)),
+                       q.DigestAt(1),
+                       FromMicros(q.Int(2)),
+                       q.Text(3),
+                       q.Blob(4)};
+}
+
+TreeNodeRow ReadTreeNode(const Query& q) {
+    return TreeNodeRow{
+        static_cast<int>(q.Int(0)), static_cast<std::uint64_t>(q.Int(1)), q.DigestAt(2)};
+}
+
+// Tree sizes and indexes are below 2^63: the sequencer counts entries, whose ids are int64.
+std::int64_t TreeInt(std::uint64_t value) {
+    CANDOR_ASSERT(value <= static_cast<std::uint64_t>(INT64_MAX));
+    return static_cast<std::int64_t>(value);
 }
 
 std::int64_t Limit(std::size_t limit) {
@@ -1075,6 +1115,63 @@ public:
         q.Bind(1, static_cast<std::int64_t>(kind)).Bind(2, subject_id).Bind(3, ToMicros(now));
         CANDOR_TRY(q.Run());
         return std::int64_t{q.Changes()};
+    }
+
+    Result<std::uint64_t> LoadTreeSize() override {
+        auto q = Use(kLoadTreeSize);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        CANDOR_ASSERT(q.Int(0) >= 0);
+        return static_cast<std::uint64_t>(q.Int(0));
+    }
+
+    Status InsertTreeNode(const TreeNodeRow& node) override {
+        auto q = Use(kInsertTreeNode);
+        q.Bind(1, node.level).Bind(2, TreeInt(node.index)).BindBlob(3, node.hash);
+        return q.Run();
+    }
+
+    Result<std::optional<Digest>> LoadTreeNode(int level, std::uint64_t index) override {
+        auto q = Use(kLoadTreeNode);
+        q.Bind(1, level).Bind(2, TreeInt(index));
+        return One<Digest>(q, [](const Query& row) { return row.DigestAt(0); });
+    }
+
+    Status InsertTreeHead(const TreeHeadRow& head) override {
+        auto q = Use(kInsertTreeHead);
+        q.Bind(1, TreeInt(head.size))
+            .BindBlob(2, head.root)
+            .Bind(3, ToMicros(head.timestamp))
+            .Bind(4, head.key_id)
+            .BindBytes(5, head.signature);
+        return q.Run();
+    }
+
+    Result<std::optional<TreeHeadRow>> LoadTreeHead(std::uint64_t size) override {
+        auto q = Use(kLoadTreeHead);
+        q.Bind(1, TreeInt(size));
+        return One<TreeHeadRow>(q, ReadTreeHead);
+    }
+
+    Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
+        auto q = Use(kLatestTreeHead);
+        return One<TreeHeadRow>(q, ReadTreeHead);
+    }
+
+    Result<std::vector<LeafRow>> LoadLeafHashes(EntryId from, std::size_t limit) override {
+        auto q = Use(kLoadLeafHashes);
+        q.Bind(1, from.value()).Bind(2, Limit(limit));
+        return All<LeafRow>(q, [](const Query& row) {
+            return LeafRow{EntryId(row.Int(0)), row.DigestAt(1)};
+        });
+    }
+
+    Status ScanTreeNodes(const std::function<bool(const TreeNodeRow&)>& visit) override {
+        return Scan<TreeNodeRow>(kScanTreeNodes, ReadTreeNode, visit);
+    }
+
+    Status ScanTreeHeads(const std::function<bool(const TreeHeadRow&)>& visit) override {
+        return Scan<TreeHeadRow>(kScanTreeHeads, ReadTreeHead, visit);
     }
 
 private:
