@@ -29,8 +29,9 @@ release: deps
 
 run: release
 	@build/release/cli/candor demo --db $(DB)
-	@echo "Serving $(DB) on http://$(LISTEN) (try: curl http://$(LISTEN)/healthz); Ctrl-C stops."
-	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN)
+	@echo "Serving $(DB) on http://$(LISTEN); Ctrl-C stops. The admin API key follows (shown once):"
+	@echo '  export KEY=<the ck_... below>; curl -H "Authorization: Bearer $$KEY" http://$(LISTEN)/v1/keys'
+	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN) --bootstrap-admin-key
 
 test: deps format-check style build
 	@ctest --preset dev -j $(JOBS) --timeout 600

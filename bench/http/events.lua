@@ -1,6 +1,6 @@
 -- wrk script for bench/http/run: POST /v1/events earns against the 1M-member database.
 --
--- Usage: wrk ... -s bench/http/events.lua URL -- FORM TAG [DELAY_MS] [MEMBERS]
+-- Usage: wrk ... -s bench/http/events.lua URL -- FORM TAG [DELAY_MS] [MEMBERS] [KEY]
 --   FORM      "public": "member" is the public id string "m<N>" (what ledger_bench enrols);
 --             "int": "member" is the integer member id N (the same member: ids 1..N in order).
 --   TAG       makes idempotency keys unique across runs on the same database.
@@ -8,6 +8,7 @@
 --             answers); each pause is uniform in [0, 2 * DELAY_MS] so connections do not march
 --             in step. Used to pace the half-peak run: wrk has no rate limit of its own.
 --   MEMBERS   members are drawn uniformly from 1..MEMBERS (default 1,000,000).
+--   KEY       an API key with events:write, sent as Authorization: Bearer (none when absent).
 -- Every request has a unique idempotency key (TAG, wrk thread, counter) and a random amount of
 -- 100..50,000 minor units, so each one is a new durable earn of at least 1 point.
 
@@ -28,6 +29,9 @@ function init(args)
    tag = args[2] or tostring(os.time())
    delay_ms = tonumber(args[3] or "0") or 0
    members = tonumber(args[4] or "1000000") or 1000000
+   if args[5] and args[5] ~= "" then
+      wrk.headers["Authorization"] = "Bearer " .. args[5]
+   end
    math.randomseed(os.time() * 1000 + thread_id)
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/json"

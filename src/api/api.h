@@ -8,10 +8,10 @@
 // which renders an Error as RFC 9457 application/problem+json from core/error_code.h's table;
 // Metrics, a small Prometheus registry; RegisterHealth for /healthz, /readyz and /metrics.
 //
-// What it never does: business logic (handlers call the ledger), TLS, authentication (later),
-// or let an Asio or Beast type out of this header. Every response carries X-Request-Id and, by
-// default, Cache-Control: no-store. A 5xx problem never shows its internal message: that goes
-// to the log under the request id.
+// What it never does: business logic (handlers call the ledger), TLS, authentication (app/
+// wraps each route, docs/api.md), or let an Asio or Beast type out of this header. Every
+// response carries X-Request-Id and, by default, Cache-Control: no-store. A 5xx problem never
+// shows its internal message: that goes to the log under the request id.
 //
 // Thread-safety: a Router is filled before the Server starts and is then read-only. Handlers
 // run on the server's threads, several at once. A Responder may be called from any thread.

@@ -1,20 +1,30 @@
 // candord: the Candor server. Opens the database, wires the ledger, the committer and the HTTP
 // routes together, serves until SIGTERM or SIGINT, then stops gracefully: the server stops
 // accepting and finishes in-flight requests, the committer flushes, and the process exits 0.
-// Logs are JSON lines on stderr. See docs/api.md.
+// Logs are JSON lines on stderr. With --bootstrap-admin-key, a database without any API key gets
+// an admin key, printed once on stdout (never to the log). See docs/api.md.
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
+#include "access/access.h"
 #include "api/api.h"
 #include "app/routes.h"
 #include "core/clock.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "ledger/ledger.h"
@@ -31,7 +41,92 @@ struct Flags {
     std::string listen = "127.0.0.1:8080";
     std::string db = "sqlite:var/candor.db";
     std::size_t threads = 0;
+    std::string index_key_file;  // "" = the database's path + ".index-key"
+    bool bootstrap_admin_key = false;
 };
+
+constexpr std::size_t kIndexKeyBytes = 32;
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+
+// The default index key file: next to the SQLite database ("var/candor.db.index-key").
+Result<std::string> DefaultIndexKeyFile(std::string_view db) {
+    if (!db.starts_with(kSqlitePrefix) || db == "sqlite::memory:") {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "--index-key-file is needed when --db is not a SQLite file");
+    }
+    return std::string(db.substr(kSqlitePrefix.size())) + ".index-key";
+}
+
+// Reads the 32-byte key (64 hex digits) from `path`, first creating the file with a fresh
+// random key and mode 0600 when it does not exist. TODO(#3): the key file of `candor init`.
+Result<access::AccessKeys> LoadIndexKey(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        std::array<std::uint8_t, kIndexKeyBytes> fresh{};
+        crypto::RandomBytes(fresh);
+        const std::string hex = crypto::ToHex(fresh) + "\n";
+        const bool is_written =
+            ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
+            ::fsync(fd) == 0;
+        ::close(fd);
+        if (!is_written) {
+            return MakeError(ErrorCode::kStorage, "cannot write the index key file " + path);
+        }
+        LogJson(LogLevel::kInfo, {{"msg", "created the index key file"}, {"path", path}});
+    } else if (errno != EEXIST) {
+        return MakeError(ErrorCode::kStorage, "cannot create the index key file " + path);
+    }
+    std::ifstream file(path);
+    std::string hex;
+    if (!(file >> hex) || hex.size() != 2 * kIndexKeyBytes) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "the index key file must hold 64 hex digits: " + path);
+    }
+    access::AccessKeys keys;
+    for (std::size_t i = 0; i < kIndexKeyBytes; ++i) {
+        std::uint32_t byte = 0;
+        for (const char c : hex.substr(2 * i, 2)) {
+            const bool is_digit = c >= '0' && c <= '9';
+            const bool is_lower = c >= 'a' && c <= 'f';
+            if (!is_digit && !is_lower) {
+                return MakeError(ErrorCode::kInvalidArgument,
+                                 "the index key file must hold 64 lower-case hex digits: " + path);
+            }
+            byte = byte * 16 + static_cast<std::uint32_t>(is_digit ? c - '0' : c - 'a' + 10);
+        }
+        keys.index_key[i] = static_cast<std::uint8_t>(byte);
+    }
+    return keys;
+}
+
+// The key of --index-key-file, or of the default file next to the database.
+Result<access::AccessKeys> LoadIndexKey(const Flags& flags) {
+    if (!flags.index_key_file.empty()) {
+        return LoadIndexKey(flags.index_key_file);
+    }
+    CANDOR_ASSIGN_OR_RETURN(const std::string path, DefaultIndexKeyFile(flags.db));
+    return LoadIndexKey(path);
+}
+
+// With --bootstrap-admin-key: when the database has no API key at all, creates an admin key and
+// prints it once on stdout as "CANDOR_ADMIN_KEY=ck_...". The log says only that it was made.
+Status BootstrapAdminKey(AccessPool& pool) {
+    CANDOR_ASSIGN_OR_RETURN(const std::vector<access::ApiKeyInfo> keys,
+                            pool.Run<std::vector<access::ApiKeyInfo>>(
+                                [](access::Access& access) { return access.ListApiKeys(); }));
+    if (!keys.empty()) {
+        LogJson(LogLevel::kInfo, {{"msg", "API keys exist; no bootstrap admin key made"}});
+        return {};
+    }
+    CANDOR_ASSIGN_OR_RETURN(const access::CreatedApiKey created,
+                            pool.Run<access::CreatedApiKey>([](access::Access& access) {
+                                return access.CreateApiKey("bootstrap admin", {"admin"}, "", "", 0);
+                            }));
+    std::fprintf(stdout, "CANDOR_ADMIN_KEY=%s\n", created.token.c_str());
+    std::fflush(stdout);
+    LogJson(LogLevel::kInfo, {{"msg", "bootstrap admin key made"}, {"id", created.public_id}});
+    return {};
+}
 
 // "HOST:PORT" or "[V6]:PORT" into options; false when malformed.
 bool ParseListen(const std::string& listen, api::ServerOptions* options) {
@@ -61,6 +156,26 @@ bool ParseListen(const std::string& listen, api::ServerOptions* options) {
 int Fail(std::string_view what, const Error& error) {
     LogJson(LogLevel::kError, {{"msg", what}, {"error", error.message}});
     return kExitFailed;
+}
+
+// Waits for SIGTERM or SIGINT, then stops gracefully: not ready, the server drains, then the
+// committer flushes.
+void WaitAndStop(const sigset_t& stop_signals,
+                 std::atomic<bool>& is_ready,
+                 api::Server& server,
+                 ledger::Committer& committer) {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    LogJson(LogLevel::kInfo, {{"msg", "stopping"}, {"signal", signal}});
+    is_ready.store(false);
+    server.Stop();
+    server.Wait();
+    // After the server: a request still waiting for its commit is answered (or dropped) before
+    // the committer goes, and every Responder is gone before the server is destroyed.
+    committer.Stop();
+    const ledger::CommitterStats stats = committer.stats();
+    LogJson(LogLevel::kInfo,
+            {{"msg", "stopped"}, {"batches", stats.batches}, {"commands", stats.commands}});
 }
 
 int Serve(const Flags& flags) {
@@ -94,9 +209,23 @@ int Serve(const Flags& flags) {
     }
     ledger::Committer committer(**store, ledger);
 
+    auto index_key = LoadIndexKey(flags);
+    if (!index_key) {
+        committer.Stop();
+        return Fail("cannot load the index key", index_key.error());
+    }
+
     // Reads run on their own read-only connections (WAL readers never block the writer).
     ReadPool reads(flags.db, clock);
-    Deps deps{committer, reads};
+    crypto::PasswordHasher hasher(limits::kPasswordHashesConcurrentMax);
+    AccessPool access(flags.db, clock, hasher, *index_key);
+    Deps deps{committer, reads, access};
+    if (flags.bootstrap_admin_key) {
+        if (auto made = BootstrapAdminKey(access); !made) {
+            committer.Stop();
+            return Fail("cannot make the bootstrap admin key", made.error());
+        }
+    }
 
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
@@ -116,18 +245,7 @@ int Serve(const Flags& flags) {
              {"port", server.port()},
              {"db", flags.db}});
 
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    LogJson(LogLevel::kInfo, {{"msg", "stopping"}, {"signal", signal}});
-    is_ready.store(false);
-    server.Stop();
-    server.Wait();
-    // After the server: a request still waiting for its commit is answered (or dropped) before
-    // the committer goes, and every Responder is gone before the server is destroyed.
-    committer.Stop();
-    const ledger::CommitterStats stats = committer.stats();
-    LogJson(LogLevel::kInfo,
-            {{"msg", "stopped"}, {"batches", stats.batches}, {"commands", stats.commands}});
+    WaitAndStop(stop_signals, is_ready, server, committer);
     return kExitOk;
 }
 
@@ -140,6 +258,13 @@ int Main(int argc, char** argv) {
     app.add_option("--threads", flags.threads, "Event-loop threads; 0 = one per core")
         ->check(CLI::Range(std::size_t{0}, std::size_t{256}))
         ->capture_default_str();
+    app.add_option("--index-key-file",
+                   flags.index_key_file,
+                   "File with the 32-byte blind-index key in hex, created (mode 0600) if missing; "
+                   "default: the SQLite database's path + .index-key");
+    app.add_flag("--bootstrap-admin-key",
+                 flags.bootstrap_admin_key,
+                 "When the database has no API key, make an admin key and print it on stdout");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

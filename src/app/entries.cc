@@ -24,8 +24,11 @@ Result<ledger::Reverse> ParseReverse(std::string_view body, std::string* field) 
     return reverse;
 }
 
-void PostReverse(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    std::optional<ledger::Request> command = StartWrite(request, respond);
+void PostReverse(Deps& deps,
+                 const RequestContext& context,
+                 const api::HttpRequest& request,
+                 api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(context, request, respond);
     if (!command) {
         return;
     }
@@ -75,8 +78,11 @@ Result<AdjustmentBody> ParseAdjustment(std::string_view body, std::string* field
     return adjustment;
 }
 
-void PostAdjustment(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    std::optional<ledger::Request> command = StartWrite(request, respond);
+void PostAdjustment(Deps& deps,
+                    const RequestContext& context,
+                    const api::HttpRequest& request,
+                    api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(context, request, respond);
     if (!command) {
         return;
     }
@@ -112,16 +118,20 @@ void PostAdjustment(Deps& deps, const api::HttpRequest& request, api::Responder 
 }  // namespace
 
 void RegisterEntries(api::Router& router, Deps& deps) {
-    router.Add("POST",
-               "/v1/entries/{id}/reverse",
-               [&deps](const api::HttpRequest& r, api::Responder respond) {
-                   PostReverse(deps, r, std::move(respond));
-               });
-    router.Add("POST",
-               "/v1/members/{id}/adjustments",
-               [&deps](const api::HttpRequest& r, api::Responder respond) {
-                   PostAdjustment(deps, r, std::move(respond));
-               });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/entries/{id}/reverse",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostReverse(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/members/{id}/adjustments",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostAdjustment(deps, c, r, std::move(respond));
+             });
 }
 
 }  // namespace candor::app

@@ -51,10 +51,10 @@ namespace {
 // Earns for one decoded event and answers through `respond`: 201 with the entry, 200 for a
 // replay or a purchase too small to earn, or a problem.
 void SubmitEvent(Deps& deps,
+                 const RequestContext& context,
                  const api::HttpRequest& request,
                  api::Responder respond,
                  PurchaseEvent event) {
-    const RequestContext context = Authenticate(request);
     auto member = ResolveMember(deps, event.member);
     if (!member) {
         respond(api::Problem(member.error(), request, "member"));
@@ -86,14 +86,17 @@ void SubmitEvent(Deps& deps,
         "member");
 }
 
-void PostEvent(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+void PostEvent(Deps& deps,
+               const RequestContext& context,
+               const api::HttpRequest& request,
+               api::Responder respond) {
     std::string field;
     auto event = ParsePurchaseEvent(request.body, &field);
     if (!event) {
         respond(api::Problem(event.error(), request, field));
         return;
     }
-    SubmitEvent(deps, request, std::move(respond), std::move(*event));
+    SubmitEvent(deps, context, request, std::move(respond), std::move(*event));
 }
 
 // The answers of a batch's events, in order; the last one to arrive answers the request.
@@ -137,7 +140,10 @@ private:
     api::Responder respond_;
 };
 
-void PostEventBatch(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
+void PostEventBatch(Deps& deps,
+                    const RequestContext& context,
+                    const api::HttpRequest& request,
+                    api::Responder respond) {
     std::string field;
     auto body = ParseObject(request.body, {"events"}, &field);
     if (!body) {
@@ -163,7 +169,7 @@ void PostEventBatch(Deps& deps, const api::HttpRequest& request, api::Responder 
             item(api::Problem(event.error(), request, field));
             continue;
         }
-        SubmitEvent(deps, request, std::move(item), std::move(*event));
+        SubmitEvent(deps, context, request, std::move(item), std::move(*event));
     }
     results->Submitted();
 }
@@ -171,13 +177,20 @@ void PostEventBatch(Deps& deps, const api::HttpRequest& request, api::Responder 
 }  // namespace
 
 void RegisterEvents(api::Router& router, Deps& deps) {
-    router.Add("POST", "/v1/events", [&deps](const api::HttpRequest& r, api::Responder respond) {
-        PostEvent(deps, r, std::move(respond));
-    });
-    router.Add(
-        "POST", "/v1/events:batch", [&deps](const api::HttpRequest& r, api::Responder respond) {
-            PostEventBatch(deps, r, std::move(respond));
-        });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/events",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostEvent(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/events:batch",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostEventBatch(deps, c, r, std::move(respond));
+             });
 }
 
 }  // namespace candor::app

@@ -49,8 +49,11 @@ Result<HoldBody> ParseHoldBody(std::string_view body, std::string* field) {
     return hold;
 }
 
-void PostHold(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    std::optional<ledger::Request> command = StartWrite(request, respond);
+void PostHold(Deps& deps,
+              const RequestContext& context,
+              const api::HttpRequest& request,
+              api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(context, request, respond);
     if (!command) {
         return;
     }
@@ -100,8 +103,11 @@ std::string_view BodyOrEmptyObject(const api::HttpRequest& request) {
     return request.body.empty() ? std::string_view("{}") : std::string_view(request.body);
 }
 
-void PostCapture(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    std::optional<ledger::Request> command = StartWrite(request, respond);
+void PostCapture(Deps& deps,
+                 const RequestContext& context,
+                 const api::HttpRequest& request,
+                 api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(context, request, respond);
     if (!command) {
         return;
     }
@@ -135,8 +141,11 @@ void PostCapture(Deps& deps, const api::HttpRequest& request, api::Responder res
         });
 }
 
-void PostVoid(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    std::optional<ledger::Request> command = StartWrite(request, respond);
+void PostVoid(Deps& deps,
+              const RequestContext& context,
+              const api::HttpRequest& request,
+              api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(context, request, respond);
     if (!command) {
         return;
     }
@@ -159,18 +168,27 @@ void PostVoid(Deps& deps, const api::HttpRequest& request, api::Responder respon
 }  // namespace
 
 void RegisterHolds(api::Router& router, Deps& deps) {
-    router.Add("POST", "/v1/holds", [&deps](const api::HttpRequest& r, api::Responder respond) {
-        PostHold(deps, r, std::move(respond));
-    });
-    router.Add("POST",
-               "/v1/holds/{id}/capture",
-               [&deps](const api::HttpRequest& r, api::Responder respond) {
-                   PostCapture(deps, r, std::move(respond));
-               });
-    router.Add(
-        "POST", "/v1/holds/{id}/void", [&deps](const api::HttpRequest& r, api::Responder respond) {
-            PostVoid(deps, r, std::move(respond));
-        });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/holds",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostHold(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/holds/{id}/capture",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostCapture(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/holds/{id}/void",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PostVoid(deps, c, r, std::move(respond));
+             });
 }
 
 }  // namespace candor::app

@@ -66,8 +66,11 @@ nlohmann::json MemberJson(const store::MemberRow& member) {
     return {{"id", member.public_id}, {"created_at", FormatRfc3339(member.created_at)}};
 }
 
-void Enrol(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    std::optional<ledger::Request> command = StartWrite(request, respond);
+void Enrol(Deps& deps,
+           const RequestContext& context,
+           const api::HttpRequest& request,
+           api::Responder respond) {
+    std::optional<ledger::Request> command = StartWrite(context, request, respond);
     if (!command) {
         return;
     }
@@ -111,8 +114,10 @@ void Enrol(Deps& deps, const api::HttpRequest& request, api::Responder respond) 
         "id");
 }
 
-void GetMember(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    Authenticate(request);
+void GetMember(Deps& deps,
+               const RequestContext& /*context*/,
+               const api::HttpRequest& request,
+               api::Responder respond) {
     auto member = LoadMember(deps, request.Param("id"));
     if (!member) {
         respond(api::Problem(member.error(), request));
@@ -121,8 +126,10 @@ void GetMember(Deps& deps, const api::HttpRequest& request, api::Responder respo
     respond(api::HttpResponse::Json(200, MemberJson(*member).dump()));
 }
 
-void GetBalance(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    Authenticate(request);
+void GetBalance(Deps& deps,
+                const RequestContext& /*context*/,
+                const api::HttpRequest& request,
+                api::Responder respond) {
     auto member = ResolveMember(deps, request.Param("id"));
     if (!member) {
         respond(api::Problem(member.error(), request));
@@ -161,8 +168,10 @@ Result<std::size_t> ReadLimit(const api::HttpRequest& request) {
     return limit;
 }
 
-void GetHistory(Deps& deps, const api::HttpRequest& request, api::Responder respond) {
-    Authenticate(request);
+void GetHistory(Deps& deps,
+                const RequestContext& /*context*/,
+                const api::HttpRequest& request,
+                api::Responder respond) {
     auto limit = ReadLimit(request);
     if (!limit) {
         respond(api::Problem(limit.error(), request, "limit"));
@@ -212,23 +221,34 @@ void GetHistory(Deps& deps, const api::HttpRequest& request, api::Responder resp
 }  // namespace
 
 void RegisterMembers(api::Router& router, Deps& deps) {
-    router.Add("POST", "/v1/members", [&deps](const api::HttpRequest& r, api::Responder respond) {
-        Enrol(deps, r, std::move(respond));
-    });
-    router.Add(
-        "GET", "/v1/members/{id}", [&deps](const api::HttpRequest& r, api::Responder respond) {
-            GetMember(deps, r, std::move(respond));
-        });
-    router.Add("GET",
-               "/v1/members/{id}/balance",
-               [&deps](const api::HttpRequest& r, api::Responder respond) {
-                   GetBalance(deps, r, std::move(respond));
-               });
-    router.Add("GET",
-               "/v1/members/{id}/history",
-               [&deps](const api::HttpRequest& r, api::Responder respond) {
-                   GetHistory(deps, r, std::move(respond));
-               });
+    AddRoute(router,
+             deps,
+             "POST",
+             "/v1/members",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 Enrol(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "GET",
+             "/v1/members/{id}",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 GetMember(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "GET",
+             "/v1/members/{id}/balance",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 GetBalance(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "GET",
+             "/v1/members/{id}/history",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 GetHistory(deps, c, r, std::move(respond));
+             });
 }
 
 }  // namespace candor::app

@@ -40,7 +40,9 @@ TEST(OpenApiTest, DocumentListsExactlyTheRoutesCandordServes) {
     ledger::Ledger ledger(**store, clock);
     ledger::Committer committer(**store, ledger);
     ReadPool reads("sqlite::memory:", clock);
-    Deps deps{committer, reads};
+    crypto::PasswordHasher hasher(1);
+    AccessPool access("sqlite::memory:", clock, hasher, {});
+    Deps deps{committer, reads, access};
     api::Metrics metrics;
     api::Router router;
     BuildRouter(
@@ -52,6 +54,28 @@ TEST(OpenApiTest, DocumentListsExactlyTheRoutesCandordServes) {
     committer.Stop();
 
     EXPECT_EQ(documented, served);
+}
+
+TEST(OpenApiTest, ScopesMatchTheAccessTable) {
+    // Proves that the x-candor-scope of each /v1 operation in the contract is the scope the
+    // access table (RoutePolicies) enforces, and that public operations say security: [].
+    const nlohmann::json document = nlohmann::json::parse(OpenApiDocument(), nullptr, false);
+    ASSERT_FALSE(document.is_discarded());
+    for (const RoutePolicy& policy : RoutePolicies()) {
+        std::string method(policy.method);
+        std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) {
+            return static_cast<char>(std::tolower(c));
+        });
+        const nlohmann::json& operation = document["paths"][std::string(policy.pattern)][method];
+        ASSERT_TRUE(operation.is_object()) << policy.pattern;
+        if (policy.need == Need::kScope) {
+            EXPECT_EQ(operation.value("x-candor-scope", ""), access::ScopeName(policy.scope))
+                << policy.pattern;
+        } else {
+            EXPECT_FALSE(operation.contains("x-candor-scope")) << policy.pattern;
+        }
+        EXPECT_EQ(operation.contains("security"), policy.need == Need::kNothing) << policy.pattern;
+    }
 }
 
 TEST(OpenApiTest, EveryRequestBodyRefusesUnknownFields) {

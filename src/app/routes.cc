@@ -1,10 +1,14 @@
 #include "app/routes.h"
 
+#include <algorithm>
+#include <array>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "app/embedded.h"
 #include "app/http_json.h"
+#include "core/assert.h"
 
 namespace candor::app {
 
@@ -34,10 +38,206 @@ void ReadPool::Release(std::unique_ptr<Slot> slot) {
     idle_.push_back(std::move(slot));
 }
 
-RequestContext Authenticate(const api::HttpRequest& /*request*/) {
-    // TODO(#3): authenticate: API keys and sessions (the access module) decide the client id
-    // and what it may do. Until then every request acts as the one client "default".
-    return RequestContext{"default"};
+AccessPool::AccessPool(std::string url,
+                       const Clock& clock,
+                       crypto::PasswordHasher& hasher,
+                       access::AccessKeys keys)
+    : url_(std::move(url)), clock_(clock), hasher_(hasher), keys_(keys) {}
+
+Result<std::unique_ptr<AccessPool::Slot>> AccessPool::Acquire() {
+    {
+        const std::lock_guard lock(mutex_);
+        if (!idle_.empty()) {
+            std::unique_ptr<Slot> slot = std::move(idle_.back());
+            idle_.pop_back();
+            return slot;
+        }
+    }
+    store::OpenOptions options;
+    options.create = false;
+    CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::Open(url_, options));
+    auto slot = std::make_unique<Slot>();
+    slot->access = std::make_unique<access::Access>(*store, clock_, hasher_, keys_);
+    slot->store = std::move(store);
+    return slot;
+}
+
+void AccessPool::Release(std::unique_ptr<Slot> slot) {
+    const std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(slot));
+}
+
+namespace {
+
+using access::Scope;
+
+// The access table (docs/api.md, "Authentication"). Member routes that read also let a member
+// session read its own member.
+constexpr std::array kRoutePolicies = {
+    RoutePolicy{"POST", "/v1/members", Need::kScope, Scope::kMembersWrite},
+    RoutePolicy{"GET", "/v1/members/{id}", Need::kScope, Scope::kMembersRead, true},
+    RoutePolicy{"GET", "/v1/members/{id}/balance", Need::kScope, Scope::kMembersRead, true},
+    RoutePolicy{"GET", "/v1/members/{id}/history", Need::kScope, Scope::kMembersRead, true},
+    RoutePolicy{"POST", "/v1/members/{id}/adjustments", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"POST", "/v1/events", Need::kScope, Scope::kEventsWrite},
+    RoutePolicy{"POST", "/v1/events:batch", Need::kScope, Scope::kEventsWrite},
+    RoutePolicy{"POST", "/v1/holds", Need::kScope, Scope::kRedemptionsWrite},
+    RoutePolicy{"POST", "/v1/holds/{id}/capture", Need::kScope, Scope::kRedemptionsWrite},
+    RoutePolicy{"POST", "/v1/holds/{id}/void", Need::kScope, Scope::kRedemptionsWrite},
+    RoutePolicy{"POST", "/v1/entries/{id}/reverse", Need::kScope, Scope::kRedemptionsWrite},
+    RoutePolicy{"POST", "/v1/keys", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"GET", "/v1/keys", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"POST", "/v1/keys/{id}/revoke", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"POST", "/v1/auth/login", Need::kNothing},
+    RoutePolicy{"POST", "/v1/auth/logout", Need::kSession},
+};
+
+constexpr std::string_view kBearerPrefix = "Bearer ";
+constexpr std::string_view kApiKeyPrefix = "ck_";
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string_view CookieValue(std::string_view header, std::string_view name) {
+    while (!header.empty()) {
+        const std::size_t end = std::min(header.find(';'), header.size());
+        std::string_view pair = header.substr(0, end);
+        header.remove_prefix(std::min(end + 1, header.size()));
+        while (!pair.empty() && pair.front() == ' ') {
+            pair.remove_prefix(1);
+        }
+        if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+            return pair.substr(name.size() + 1);
+        }
+    }
+    return {};
+}
+
+Error NoCredentials() {
+    return MakeError(ErrorCode::kUnauthenticated,
+                     "Send Authorization: Bearer <API key or session token>, or the session "
+                     "cookie.");
+}
+
+void Guard(Deps& deps,
+           const RoutePolicy& policy,
+           const AppHandler& handler,
+           const api::HttpRequest& request,
+           api::Responder respond) {
+    if (policy.need == Need::kNothing) {
+        handler(RequestContext{"anonymous", {}, {}, {}}, request, std::move(respond));
+        return;
+    }
+    auto context = Authenticate(deps, request);
+    if (!context) {
+        api::HttpResponse response = api::Problem(context.error(), request);
+        if (context.error().code == ErrorCode::kUnauthenticated) {
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+        }
+        respond(std::move(response));
+        return;
+    }
+    if (auto allowed = Authorize(deps, policy, *context, request); !allowed) {
+        respond(api::Problem(allowed.error(), request));
+        return;
+    }
+    handler(*context, request, std::move(respond));
+}
+
+}  // namespace
+
+std::span<const RoutePolicy> RoutePolicies() {
+    return kRoutePolicies;
+}
+
+const RoutePolicy* FindRoutePolicy(std::string_view method, std::string_view pattern) {
+    for (const RoutePolicy& policy : kRoutePolicies) {
+        if (policy.method == method && policy.pattern == pattern) {
+            return &policy;
+        }
+    }
+    return nullptr;
+}
+
+Result<RequestContext> Authenticate(Deps& deps, const api::HttpRequest& request) {
+    std::string_view token;
+    const std::string_view authorization = request.Header("authorization");
+    if (!authorization.empty()) {
+        if (!authorization.starts_with(kBearerPrefix)) {
+            return NoCredentials();
+        }
+        token = authorization.substr(kBearerPrefix.size());
+    } else {
+        token = CookieValue(request.Header("cookie"), kSessionCookie);
+    }
+    if (token.empty()) {
+        return NoCredentials();
+    }
+    RequestContext context;
+    if (token.starts_with(kApiKeyPrefix)) {
+        CANDOR_ASSIGN_OR_RETURN(
+            context.key, deps.access.Run<access::ApiKeyPrincipal>([token](access::Access& access) {
+                return access.AuthenticateApiKey(token);
+            }));
+        context.client_id = "key:" + context.key->public_id;
+        return context;
+    }
+    CANDOR_ASSIGN_OR_RETURN(context.principal,
+                            deps.access.Run<access::Principal>([token](access::Access& access) {
+                                return access.Authenticate(token);
+                            }));
+    context.client_id = context.principal->kind == access::SubjectKind::kStaff
+                            ? "staff:" + std::to_string(context.principal->staff.value())
+                            : "member:" + std::to_string(context.principal->member.value());
+    context.session_token = std::string(token);
+    return context;
+}
+
+Status Authorize(Deps& deps,
+                 const RoutePolicy& policy,
+                 const RequestContext& context,
+                 const api::HttpRequest& request) {
+    switch (policy.need) {
+        case Need::kNothing:
+            return {};
+        case Need::kSession:
+            if (!context.principal) {
+                return MakeError(ErrorCode::kForbidden,
+                                 "Only a session can do this; API keys are revoked instead.");
+            }
+            return {};
+        case Need::kScope:
+            break;
+    }
+    const bool has_scope = context.key ? access::HasScope(*context.key, policy.scope)
+                                       : access::HasScope(*context.principal, policy.scope);
+    if (has_scope) {
+        return {};
+    }
+    if (context.principal && context.principal->kind == access::SubjectKind::kMember &&
+        !context.principal->is_enrolment_only && policy.is_member_own) {
+        // Another member's id answers as an unknown one, so ids cannot be probed.
+        auto member = ResolveMember(deps, request.Param("id"));
+        if (!member || *member != context.principal->member) {
+            return MakeError(ErrorCode::kUnknownMember, "No member has this id.");
+        }
+        return {};
+    }
+    return MakeError(ErrorCode::kForbidden,
+                     "This needs the scope " + std::string(access::ScopeName(policy.scope)) + ".");
+}
+
+void AddRoute(api::Router& router,
+              Deps& deps,
+              std::string_view method,
+              std::string_view pattern,
+              AppHandler handler) {
+    const RoutePolicy* policy = FindRoutePolicy(method, pattern);
+    CANDOR_ASSERT(policy != nullptr);
+    router.Add(method,
+               pattern,
+               [&deps, policy, handler = std::move(handler)](const api::HttpRequest& request,
+                                                             api::Responder respond) {
+                   Guard(deps, *policy, handler, request, std::move(respond));
+               });
 }
 
 Result<MemberId> ResolveMember(Deps& deps, std::string_view public_id) {
@@ -51,14 +251,15 @@ Result<MemberId> ResolveMember(Deps& deps, std::string_view public_id) {
     return member->id;
 }
 
-std::optional<ledger::Request> StartWrite(const api::HttpRequest& request,
+std::optional<ledger::Request> StartWrite(const RequestContext& context,
+                                          const api::HttpRequest& request,
                                           api::Responder& respond) {
     auto key = ReadIdempotencyKey(request);
     if (!key) {
         respond(api::Problem(key.error(), request, "Idempotency-Key"));
         return std::nullopt;
     }
-    return ledger::Request{Authenticate(request).client_id, std::move(*key), {}};
+    return ledger::Request{context.client_id, std::move(*key), {}};
 }
 
 namespace {
@@ -112,6 +313,7 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterEvents(router, deps);
     RegisterHolds(router, deps);
     RegisterEntries(router, deps);
+    RegisterAccess(router, deps);
 }
 
 std::string_view OpenApiDocument() {

@@ -1,18 +1,24 @@
 // The ledger's HTTP routes (members, balance, history, events, holds, reversals, adjustments),
-// what they share, and BuildRouter, which assembles every route candord serves. Writes go
-// through the Committer and answer from its callback; reads run on a pooled read-only
-// connection. Each resource has its own file (members.cc, events.cc, holds.cc, entries.cc).
-// Private to app/. See docs/api.md.
+// the access routes (keys, login, logout), what they share, and BuildRouter, which assembles
+// every route candord serves. Every /v1 route is registered through AddRoute, which
+// authenticates the caller and checks the route's row of RoutePolicies() (the one table of who
+// may call what) before the handler runs. Writes go through the Committer and answer from its
+// callback; reads run on a pooled read-only connection; credentials are checked on a pooled
+// read-write connection with its own access::Access. Each resource has its own file
+// (members.cc, events.cc, holds.cc, entries.cc, auth.cc). Private to app/. See docs/api.md.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "access/access.h"
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -54,19 +60,113 @@ private:
     std::vector<std::unique_ptr<Slot>> idle_;
 };
 
+// Read-write connections, each with an access::Access (which is single-threaded, like its
+// Store) sharing one PasswordHasher and one set of keys. Borrowed like ReadPool's. Access writes
+// little (a key's or session's last use at most once a minute, logins, logouts), so these
+// connections rarely wait for the committer's write lock (busy_timeout covers it). Thread-safe.
+class AccessPool {
+public:
+    // REQUIRES: `clock` and `hasher` outlive the pool; `url` names a database that already
+    // exists and is migrated.
+    AccessPool(std::string url,
+               const Clock& clock,
+               crypto::PasswordHasher& hasher,
+               access::AccessKeys keys);
+
+    // Runs `call` on a borrowed connection. kStorage when no connection could be opened.
+    template <class T>
+    Result<T> Run(const std::function<Result<T>(access::Access&)>& call) {
+        CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<Slot> slot, Acquire());
+        Result<T> result = call(*slot->access);
+        Release(std::move(slot));
+        return result;
+    }
+
+private:
+    struct Slot {
+        std::unique_ptr<store::Store> store;
+        std::unique_ptr<access::Access> access;
+    };
+
+    Result<std::unique_ptr<Slot>> Acquire();
+    void Release(std::unique_ptr<Slot> slot);
+
+    std::string url_;
+    const Clock& clock_;
+    crypto::PasswordHasher& hasher_;
+    access::AccessKeys keys_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Slot>> idle_;
+};
+
 // What the routes need. REQUIRES: everything outlives the server's last request.
 struct Deps {
     ledger::Committer& committer;
     ReadPool& reads;
+    AccessPool& access;
 };
 
-// Who is asking. Every handler takes one, so authentication can fill it in later.
+// Who is asking, as AddRoute found out before the handler runs.
 struct RequestContext {
-    std::string client_id;  // the ledger's idempotency namespace
+    // The ledger's idempotency namespace: "key:<public id>", "staff:<id>" or "member:<id>";
+    // "anonymous" on public routes.
+    std::string client_id;
+    std::optional<access::ApiKeyPrincipal> key;  // set for an API key
+    std::optional<access::Principal> principal;  // set for a staff or member session
+    std::string session_token;                   // the session's token as sent (for logout)
 };
 
-// The caller of `request`.
-RequestContext Authenticate(const api::HttpRequest& request);
+// What a route asks of its caller.
+enum class Need : std::uint8_t {
+    kNothing,  // public: no credentials (login)
+    kSession,  // any live staff or member session (logout)
+    kScope,    // an API key or staff session with RoutePolicy::scope
+};
+
+// One row of the access table: who may call (method, pattern).
+struct RoutePolicy {
+    std::string_view method;
+    std::string_view pattern;
+    Need need = Need::kScope;
+    access::Scope scope = access::Scope::kAdmin;  // for Need::kScope
+    // A member session may call it for its own member, named by the path's {id}; another
+    // member's id answers 404 as if it did not exist.
+    bool is_member_own = false;
+};
+
+// The access table of every /v1 route (docs/api.md, "Authentication"). AddRoute refuses (by
+// assertion) a /v1 route missing from it, so a new route cannot be left unguarded.
+std::span<const RoutePolicy> RoutePolicies();
+
+// The row for (method, pattern), or nullptr.
+const RoutePolicy* FindRoutePolicy(std::string_view method, std::string_view pattern);
+
+// The name of the session cookie for the web ("candor_session").
+inline constexpr std::string_view kSessionCookie = "candor_session";
+
+// The caller of `request`: an `Authorization: Bearer <token>` header (an API key "ck_..." or a
+// session token) or else the candor_session cookie. kUnauthenticated when neither is sent, the
+// header is not a bearer token, or the token is not a live key or session.
+Result<RequestContext> Authenticate(Deps& deps, const api::HttpRequest& request);
+
+// Whether `context` may call the route of `policy` for `request`: kForbidden for a missing
+// scope, kUnknownMember for a member session reaching another member's data.
+Status Authorize(Deps& deps,
+                 const RoutePolicy& policy,
+                 const RequestContext& context,
+                 const api::HttpRequest& request);
+
+// A handler of a /v1 route, run after authentication and authorization.
+using AppHandler = std::function<void(
+    const RequestContext& context, const api::HttpRequest& request, api::Responder respond)>;
+
+// Registers `handler` for (method, pattern) behind its row of RoutePolicies(): no credentials
+// or bad ones answer 401 (with WWW-Authenticate), a missing scope 403. REQUIRES: the row exists.
+void AddRoute(api::Router& router,
+              Deps& deps,
+              std::string_view method,
+              std::string_view pattern,
+              AppHandler handler);
 
 // The member with public id `public_id`; kUnknownMember when there is none.
 Result<MemberId> ResolveMember(Deps& deps, std::string_view public_id);
@@ -74,7 +174,9 @@ Result<MemberId> ResolveMember(Deps& deps, std::string_view public_id);
 // The start of every write but /v1/events: a request for the caller with the Idempotency-Key
 // header as its key and no command yet; or std::nullopt when the header is missing or
 // malformed, after answering 400 naming "Idempotency-Key".
-std::optional<ledger::Request> StartWrite(const api::HttpRequest& request, api::Responder& respond);
+std::optional<ledger::Request> StartWrite(const RequestContext& context,
+                                          const api::HttpRequest& request,
+                                          api::Responder& respond);
 
 // Renders a ledger outcome as the answer of a write.
 using RenderOutcome = std::function<api::HttpResponse(const ledger::Outcome& outcome)>;
@@ -95,6 +197,10 @@ void RegisterMembers(api::Router& router, Deps& deps);
 void RegisterEvents(api::Router& router, Deps& deps);
 void RegisterHolds(api::Router& router, Deps& deps);
 void RegisterEntries(api::Router& router, Deps& deps);
+
+// POST /v1/keys, GET /v1/keys, POST /v1/keys/{id}/revoke, POST /v1/auth/login and
+// POST /v1/auth/logout (auth.cc).
+void RegisterAccess(api::Router& router, Deps& deps);
 
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);

@@ -33,7 +33,9 @@ check() {
 }
 
 "$candor" gen --db "$work/candor.db" --members 1 --events 0 --quiet >/dev/null || exit 1
-"$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 2>"$work/log" &
+# --bootstrap-admin-key prints an admin key on stdout (the database has none yet).
+"$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 --bootstrap-admin-key \
+    >"$work/out" 2>"$work/log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 100); do
@@ -47,13 +49,19 @@ if [ -z "$port" ]; then
     exit 1
 fi
 base="http://127.0.0.1:$port"
+key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/out")"
+if [ -z "$key" ]; then
+    echo "FAIL candord printed no bootstrap admin key"
+    exit 1
+fi
+auth=(-H "Authorization: Bearer $key")
 
 # request METHOD PATH [BODY [IDEMPOTENCY_KEY]]: prints "STATUS CONTENT-TYPE", then the body.
 request() {
     local args=()
     [ $# -ge 3 ] && args+=(--data-binary "$3" -H 'Content-Type: application/json')
     [ $# -ge 4 ] && args+=(-H "Idempotency-Key: $4")
-    curl -s -X "$1" "${args[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
+    curl -s -X "$1" "${args[@]}" "${auth[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
     cat "$work/body"
 }
 
@@ -198,6 +206,38 @@ check "history with a forged cursor: 400 field cursor" \
 check "history with limit 0: 400 field limit" \
     problem "$(request GET '/v1/members/m_e2e/history?limit=0')" 400 invalid-argument limit
 
+# Authentication (docs/api.md): no credentials 401, a key without the scope 403, key creation,
+# listing and revocation, a uniform 401 for a wrong login, logout refusing an API key.
+# with_key TOKEN METHOD PATH [BODY [KEY]]: request with that bearer token ("": none).
+with_key() {
+    local auth=()
+    [ -n "$1" ] && auth=(-H "Authorization: Bearer $1")
+    shift
+    request "$@"
+}
+check "no credentials: 401 unauthenticated" \
+    problem "$(with_key "" GET /v1/members/m_e2e)" 401 unauthenticated ""
+check "an unknown key: 401" \
+    problem "$(with_key "ck_000000000000_nope" GET /v1/members/m_e2e)" 401 unauthenticated ""
+created="$(request POST /v1/keys '{"name":"till e2e","scopes":["events:write"]}')"
+check "create a key: 201 with the token" has "$created" '^201 ' '"token":"ck_[0-9a-f]{12}_'
+till="$(grep -o '"token":"[^"]*"' <<<"$created" | cut -d'"' -f4)"
+till_id="$(grep -o '"id":"[0-9a-f]*"' <<<"$created" | cut -d'"' -f4)"
+check "a key without members:read: 403 forbidden" \
+    problem "$(with_key "$till" GET /v1/members/m_e2e)" 403 forbidden ""
+check "the till key earns: 201" has "$(with_key "$till" POST /v1/events \
+    '{"id":"till-e2e-1","member":"m_e2e","type":"purchase","amount":100}')" '^201 '
+listed="$(request GET /v1/keys)"
+check "list keys: both, no secret" has "$listed" '^200 ' '"name":"bootstrap admin"' '"name":"till e2e"'
+check "the list shows no secret" bash -c "! grep -q -- '${till##*_}' <<<'$listed'"
+check "revoke the till key: 200" has "$(request POST "/v1/keys/$till_id/revoke" '')" '^200 ' '"revoked":true'
+check "a revoked key: 401" problem "$(with_key "$till" POST /v1/events \
+    '{"id":"till-e2e-2","member":"m_e2e","type":"purchase","amount":100}')" 401 unauthenticated ""
+check "a wrong login: 401 without naming a field" \
+    has "$(with_key "" POST /v1/auth/login '{"kind":"member","login":"nobody@example.com","password":"wrong password"}')" \
+    '^401 ' '"type":"https://candor.dev/problems/unauthenticated"'
+check "logout with an API key: 403" problem "$(request POST /v1/auth/logout '')" 403 forbidden ""
+
 openapi="$(request GET /openapi.json)"
 check "openapi.json: 200, OpenAPI 3.1" has "$openapi" '^200 application/json' '"openapi": "3.1.0"'
 check "the reason stays out of the log" bash -c "! grep -q 'goodwill-e2e' '$work/log'"
@@ -208,6 +248,13 @@ status=$?
 server_pid=""
 check "SIGTERM: exit 0" test "$status" -eq 0
 check "candor check passes on the database" "$candor" check --db "sqlite:$work/candor.db"
+# Secrets are stored only as digests and never logged: neither key's secret is in the log or in
+# any database file (the main file, the WAL).
+for secret in "${key##*_}" "${till##*_}"; do
+    check "secret ${secret:0:4}... not in the log" bash -c "! grep -qF -- '$secret' '$work/log'"
+    check "secret ${secret:0:4}... not in the database" \
+        bash -c "! cat '$work'/candor.db* | grep -qaF -- '$secret'"
+done
 
 echo "candord_routes_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -34,7 +34,9 @@ check() {
 "$candor" gen --db "$work/candor.db" --members 3 --events 0 --quiet >/dev/null || exit 1
 
 # Port 0: the kernel picks a free port, which candord logs in its "listening" line.
-"$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 2>"$work/log" &
+# --bootstrap-admin-key prints an admin key on stdout (the database has none yet).
+"$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 --bootstrap-admin-key \
+    >"$work/out" 2>"$work/log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 100); do
@@ -48,12 +50,18 @@ if [ -z "$port" ]; then
     exit 1
 fi
 base="http://127.0.0.1:$port"
+key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/out")"
+if [ -z "$key" ]; then
+    echo "FAIL candord printed no bootstrap admin key"
+    exit 1
+fi
+auth=(-H "Authorization: Bearer $key")
 
 # request METHOD PATH [BODY]: prints "STATUS CONTENT-TYPE" then the body on the next line.
 request() {
     local data=()
     [ $# -ge 3 ] && data=(--data-binary "$3" -H 'Content-Type: application/json')
-    curl -s -X "$1" "${data[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
+    curl -s -X "$1" "${data[@]}" "${auth[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
     cat "$work/body"
 }
 
