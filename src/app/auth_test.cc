@@ -29,6 +29,13 @@
 namespace candor::app {
 namespace {
 
+// The secret of an API key token "ck_<12-character public id>_<secret>". Secrets are URL-safe
+// Base64 and may contain '_' themselves, so the split is by position, as access parses it.
+std::string SecretOf(const std::string& token) {
+    constexpr std::size_t kSecretStart = std::string_view("ck_").size() + 12 + 1;
+    return token.substr(kSecretStart);
+}
+
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class AppAuthTest : public ::testing::Test {
@@ -191,7 +198,7 @@ TEST_F(AppAuthTest, RevokedKeyIsRefusedAtTheNextRequest) {
     const nlohmann::json key = nlohmann::json::parse(created.body);
     const std::string token = key["token"];
     const std::string id = key["id"];
-    const std::string secret = token.substr(token.rfind('_') + 1);
+    const std::string secret = SecretOf(token);
     EXPECT_EQ(Call("GET", "/v1/members/nobody", "", Bearer(token)).status, 404);
     const api::HttpResponse listed = Call("GET", "/v1/keys", "", Bearer(admin));
     EXPECT_EQ(listed.status, 200);
@@ -335,12 +342,12 @@ TEST_F(AppAuthTest, SecretsNeverReachTheLogOrTheDatabase) {
     }
     const std::string log = testing::internal::GetCapturedStderr();
     // The till key from the first answer, the session token from the second.
-    std::vector<std::string> secrets = {admin.substr(admin.rfind('_') + 1), kPassword};
+    std::vector<std::string> secrets = {SecretOf(admin), kPassword};
     std::size_t from = 0;
     while ((from = answers.find(R"("token":")", from)) != std::string::npos) {
         from += 9;
         std::string token = answers.substr(from, answers.find('"', from) - from);
-        secrets.push_back(token.starts_with("ck_") ? token.substr(token.rfind('_') + 1) : token);
+        secrets.push_back(token.starts_with("ck_") ? SecretOf(token) : token);
     }
     ASSERT_EQ(secrets.size(), 4U) << answers;
     EXPECT_NE(log.find("/v1/auth/login"), std::string::npos) << "the log has the requests";
