@@ -12,10 +12,7 @@ namespace {
 Result<ledger::Reverse> ParseReverse(std::string_view body, std::string* field) {
     CANDOR_ASSIGN_OR_RETURN(const nlohmann::json json, ParseObject(body, {"part", "whole"}, field));
     ledger::Reverse reverse;
-    CANDOR_ASSIGN_OR_RETURN(reverse.part, ReadInteger(json, "part", field));
-    if (reverse.part <= 0) {
-        return MakeError(ErrorCode::kInvalidAmount, "Must be positive.");
-    }
+    CANDOR_ASSIGN_OR_RETURN(reverse.part, ReadPositiveInteger(json, "part", field));
     CANDOR_ASSIGN_OR_RETURN(reverse.whole, ReadInteger(json, "whole", field));
     if (reverse.whole < reverse.part) {
         return MakeError(ErrorCode::kInvalidAmount, "Must be at least part.");

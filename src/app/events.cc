@@ -32,10 +32,7 @@ Result<PurchaseEvent> ReadPurchaseEvent(const nlohmann::json& json, std::string*
     }
     CANDOR_ASSIGN_OR_RETURN(event.member,
                             ReadString(json, "member", 1, limits::kPublicIdBytesMax, field));
-    CANDOR_ASSIGN_OR_RETURN(event.amount_minor, ReadInteger(json, "amount", field));
-    if (event.amount_minor <= 0) {
-        return MakeError(ErrorCode::kInvalidAmount, "Must be positive and fit in 64 bits.");
-    }
+    CANDOR_ASSIGN_OR_RETURN(event.amount_minor, ReadPositiveInteger(json, "amount", field));
     field->clear();
     return event;
 }

@@ -37,10 +37,7 @@ Result<HoldBody> ParseHoldBody(std::string_view body, std::string* field) {
     CANDOR_ASSIGN_OR_RETURN(hold.member,
                             ReadString(json, "member", 1, limits::kPublicIdBytesMax, field));
     CANDOR_ASSIGN_OR_RETURN(hold.asset, ReadAsset(json, "asset", true, field));
-    CANDOR_ASSIGN_OR_RETURN(hold.amount, ReadInteger(json, "amount", field));
-    if (hold.amount <= 0) {
-        return MakeError(ErrorCode::kInvalidAmount, "Must be positive.");
-    }
+    CANDOR_ASSIGN_OR_RETURN(hold.amount, ReadPositiveInteger(json, "amount", field));
     CANDOR_ASSIGN_OR_RETURN(hold.timeout_seconds, ReadInteger(json, "timeout_seconds", field));
     if (hold.timeout_seconds <= 0 || hold.timeout_seconds > kHoldTimeoutSecondsMax) {
         return Invalid("Must be from 1 to " + std::to_string(kHoldTimeoutSecondsMax) + ".");
@@ -124,10 +121,7 @@ void PostCapture(Deps& deps,
     ledger::Capture capture;
     capture.hold = *hold;
     if (Has(*body, "amount")) {
-        auto amount = ReadInteger(*body, "amount", &field);
-        if (amount && *amount <= 0) {
-            amount = MakeError(ErrorCode::kInvalidAmount, "Must be positive.");
-        }
+        auto amount = ReadPositiveInteger(*body, "amount", &field);
         if (!amount) {
             respond(api::Problem(amount.error(), request, "amount"));
             return;

@@ -87,6 +87,16 @@ Result<std::int64_t> ReadInteger(const nlohmann::json& object,
     return value->get<std::int64_t>();
 }
 
+Result<std::int64_t> ReadPositiveInteger(const nlohmann::json& object,
+                                         std::string_view name,
+                                         std::string* field) {
+    CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, ReadInteger(object, name, field));
+    if (value <= 0) {
+        return MakeError(ErrorCode::kInvalidAmount, "Must be positive.");
+    }
+    return value;
+}
+
 Result<Asset> ReadAsset(const nlohmann::json& object,
                         std::string_view name,
                         bool spendable_only,

@@ -49,6 +49,11 @@ Result<std::int64_t> ReadInteger(const nlohmann::json& object,
                                  std::string_view name,
                                  std::string* field);
 
+// As ReadInteger, and above zero; kInvalidAmount when it is not.
+Result<std::int64_t> ReadPositiveInteger(const nlohmann::json& object,
+                                         std::string_view name,
+                                         std::string* field);
+
 // "points", "status" or "cashback"; `spendable_only` refuses "status".
 Result<Asset> ReadAsset(const nlohmann::json& object,
                         std::string_view name,

@@ -49,6 +49,22 @@ TEST(HttpJsonTest, ReadersNameTheFieldOfAWrongType) {
     EXPECT_EQ(field, "a");
 }
 
+// A positive integer reader refuses zero and negatives as amounts, naming the field.
+TEST(HttpJsonTest, PositiveIntegerRefusesZeroAndNegatives) {
+    const auto object = nlohmann::json::parse(R"({"one": 1, "zero": 0, "minus": -3, "s": "5"})");
+    std::string field;
+    EXPECT_EQ(ReadPositiveInteger(object, "one", &field).value(), 1);
+    for (const char* name : {"zero", "minus"}) {
+        const auto value = ReadPositiveInteger(object, name, &field);
+        ASSERT_FALSE(value.has_value()) << name;
+        EXPECT_EQ(value.error().code, ErrorCode::kInvalidAmount);
+        EXPECT_EQ(field, name);
+    }
+    const auto text = ReadPositiveInteger(object, "s", &field);
+    ASSERT_FALSE(text.has_value());
+    EXPECT_EQ(text.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(HttpJsonTest, IdempotencyKeyIsRequiredAndPrintable) {
     // Proves the Idempotency-Key header rules: present, 1-255 bytes, printable ASCII only.
     api::HttpRequest request;

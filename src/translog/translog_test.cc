@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 // the repository in ../shared/data/merkle-vectors; see its README for their source and rules.
 const fs::path kVectors = fs::path(CANDOR_SHARED_DATA_DIR) / "merkle-vectors";
 
-std::vector<std::uint8_t> FromHexBytes(const std::string& hex) {
-    std::vector<std::uint8_t> bytes;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    return bytes;
-}
-
 // A vector's Base64 hash; std::nullopt when it is not exactly 32 bytes (some vectors are
 // deliberately malformed, and a malformed hash must make verification fail).
 std::optional<Hash> HashFrom(const nlohmann::json& value) {
@@ -66,7 +58,7 @@ std::vector<Hash> ReferenceLeaves() {
     const auto reference = ReadJson(kVectors / "reference-tree.json");
     std::vector<Hash> leaves;
     for (const auto& hex : reference.at("leafInputsHex")) {
-        leaves.push_back(HashLeaf(FromHexBytes(hex.get<std::string>())));
+        leaves.push_back(HashLeaf(crypto::FromHex(hex.get<std::string>()).value()));
     }
     return leaves;
 }

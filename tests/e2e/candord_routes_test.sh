@@ -9,61 +9,8 @@ set -uo pipefail
 candord="$1"
 candor="$2"
 work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -KILL "$server_pid"
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-
-check() {
-    local name="$1"
-    shift
-    if "$@"; then
-        echo "ok   $name"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $name"
-        failed=$((failed + 1))
-    fi
-}
-
-"$candor" gen --db "$work/candor.db" --members 1 --events 0 --quiet >/dev/null || exit 1
-# --bootstrap-admin-key prints an admin key on stdout (the database has none yet).
-"$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 --bootstrap-admin-key \
-    >"$work/out" 2>"$work/log" &
-server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-    port="$(grep -o '"msg":"listening".*"port":[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)"
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    echo "FAIL candord did not start:"
-    sed 's/^/    /' "$work/log"
-    exit 1
-fi
-base="http://127.0.0.1:$port"
-key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/out")"
-if [ -z "$key" ]; then
-    echo "FAIL candord printed no bootstrap admin key"
-    exit 1
-fi
-auth=(-H "Authorization: Bearer $key")
-
-# request METHOD PATH [BODY [IDEMPOTENCY_KEY]]: prints "STATUS CONTENT-TYPE", then the body.
-request() {
-    local args=()
-    [ $# -ge 3 ] && args+=(--data-binary "$3" -H 'Content-Type: application/json')
-    [ $# -ge 4 ] && args+=(-H "Idempotency-Key: $4")
-    curl -s -X "$1" "${args[@]}" "${auth[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
-    cat "$work/body"
-}
+source "$(dirname "$0")/candord_lib.sh"
+start_candord 1
 
 # has TEXT REGEX...: every extended REGEX matches TEXT.
 has() {
@@ -229,7 +176,7 @@ check "the till key earns: 201" has "$(with_key "$till" POST /v1/events \
     '{"id":"till-e2e-1","member":"m_e2e","type":"purchase","amount":100}')" '^201 '
 listed="$(request GET /v1/keys)"
 check "list keys: both, no secret" has "$listed" '^200 ' '"name":"bootstrap admin"' '"name":"till e2e"'
-check "the list shows no secret" bash -c "! grep -q -- '${till##*_}' <<<'$listed'"
+check "the list shows no secret" bash -c "! grep -qF -- '${till:16}' <<<'$listed'"
 check "revoke the till key: 200" has "$(request POST "/v1/keys/$till_id/revoke" '')" '^200 ' '"revoked":true'
 check "a revoked key: 401" problem "$(with_key "$till" POST /v1/events \
     '{"id":"till-e2e-2","member":"m_e2e","type":"purchase","amount":100}')" 401 unauthenticated ""
@@ -242,15 +189,11 @@ openapi="$(request GET /openapi.json)"
 check "openapi.json: 200, OpenAPI 3.1" has "$openapi" '^200 application/json' '"openapi": "3.1.0"'
 check "the reason stays out of the log" bash -c "! grep -q 'goodwill-e2e' '$work/log'"
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-status=$?
-server_pid=""
-check "SIGTERM: exit 0" test "$status" -eq 0
-check "candor check passes on the database" "$candor" check --db "sqlite:$work/candor.db"
+stop_candord
 # Secrets are stored only as digests and never logged: neither key's secret is in the log or in
 # any database file (the main file, the WAL).
-for secret in "${key##*_}" "${till##*_}"; do
+# A token is ck_ + a 12-character public id + _ + the secret (which may itself contain _).
+for secret in "${key:16}" "${till:16}"; do
     check "secret ${secret:0:4}... not in the log" bash -c "! grep -qF -- '$secret' '$work/log'"
     check "secret ${secret:0:4}... not in the database" \
         bash -c "! cat '$work'/candor.db* | grep -qaF -- '$secret'"
