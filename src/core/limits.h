@@ -87,4 +87,8 @@ inline constexpr std::size_t kEventsBatchMax = 100;
 // signed tree head).
 inline constexpr std::size_t kSequenceBatchMax = 100'000;
 
+// Bytes of a configuration file or key file read at start-up (config/): far above any real one,
+// so a wrong path (a log, a database) is refused instead of read into memory.
+inline constexpr std::size_t kConfigFileBytesMax = std::size_t{64} * 1024;
+
 }  // namespace candor::limits
