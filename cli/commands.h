@@ -44,7 +44,22 @@ struct SequenceOptions {
     std::size_t batch = 10'000;
 };
 
+struct InitOptions {
+    std::string db;
+    std::string keys_file;  // "" = the SQLite path + ".keys"
+    std::string admin_email = "admin@candor.local";
+};
+
+struct KeysCreateOptions {
+    std::string db;
+    std::string keys_file;  // "" = the SQLite path + ".keys"
+    std::string name;
+    std::vector<std::string> scopes;
+};
+
 int RunCheck(const CheckOptions& options);
+int RunInit(const InitOptions& options);
+int RunKeysCreate(const KeysCreateOptions& options);
 int RunVerify(const VerifyOptions& options);
 int RunSequence(const SequenceOptions& options);
 int RunDemo(const DemoOptions& options);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "config/config.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "journal/journal.h"
@@ -268,6 +269,16 @@ private:
 int RunDemo(const DemoOptions& options) {
     const std::filesystem::path path(options.db);
     std::error_code error;
+    // The demo recreates its database: never one that `candor init` made a deployment of.
+    if (auto keys_file = config::DefaultKeysFile(options.db);
+        keys_file && std::filesystem::exists(*keys_file, error)) {
+        PrintError(fmt::format(
+            "{} belongs to a deployment ({} exists); the demo recreates its database, so give it "
+            "another path, or run it before `candor init`",
+            options.db,
+            *keys_file));
+        return kExitInvalid;
+    }
     if (path.has_parent_path()) {
         std::filesystem::create_directories(path.parent_path(), error);
     }

@@ -41,6 +41,40 @@ LogCommands AddLogCommands(CLI::App& app,
     return LogCommands{verify_command, sequence_command};
 }
 
+// Setting up a deployment: init, and API keys for it (docs/cli.md).
+struct AdminCommands {
+    CLI::App* init = nullptr;
+    CLI::App* keys_create = nullptr;
+};
+
+AdminCommands AddAdminCommands(CLI::App& app,
+                               candor::cli::InitOptions& init,
+                               candor::cli::KeysCreateOptions& keys) {
+    auto* init_command = app.add_subcommand(
+        "init",
+        "Create a deployment: database, key file (mode 0600), the first admin staff account and "
+        "an admin API key, printed once");
+    init_command->add_option("--db", init.db, "Database: sqlite:PATH or PATH")->required();
+    init_command->add_option(
+        "--keys-file", init.keys_file, "Key file to create; default: the SQLite path + .keys");
+    init_command->add_option("--admin-email", init.admin_email, "The first admin's login")
+        ->capture_default_str();
+
+    auto* keys_command = app.add_subcommand("keys", "API keys of a deployment");
+    keys_command->require_subcommand(1);
+    auto* create_command =
+        keys_command->add_subcommand("create", "Create an API key and print it once");
+    create_command->add_option("--db", keys.db, "Database: sqlite:PATH or PATH")->required();
+    create_command->add_option(
+        "--keys-file", keys.keys_file, "Key file; default: the SQLite path + .keys");
+    create_command->add_option("--name", keys.name, "What the key is for")->required();
+    create_command
+        ->add_option("--scopes", keys.scopes, "Scopes, e.g. admin or events:write,members:read")
+        ->delimiter(',')
+        ->required();
+    return AdminCommands{init_command, create_command};
+}
+
 int Main(int argc, char** argv) {
     using namespace candor::cli;  // NOLINT(google-build-using-namespace): one function, local
     CLI::App app{"candor: the Candor loyalty ledger tool", "candor"};
@@ -54,6 +88,10 @@ int Main(int argc, char** argv) {
     VerifyOptions verify;
     SequenceOptions sequence;
     const LogCommands log_commands = AddLogCommands(app, verify, sequence);
+
+    InitOptions init;
+    KeysCreateOptions keys;
+    const AdminCommands admin_commands = AddAdminCommands(app, init, keys);
 
     DemoOptions demo;
     auto* demo_command = app.add_subcommand(
@@ -96,6 +134,12 @@ int Main(int argc, char** argv) {
     }
     if (*check_command) {
         return RunCheck(check);
+    }
+    if (*admin_commands.init) {
+        return RunInit(init);
+    }
+    if (*admin_commands.keys_create) {
+        return RunKeysCreate(keys);
     }
     if (*log_commands.verify) {
         return RunVerify(verify);

@@ -1,28 +1,26 @@
 // candord: the Candor server. Opens the database, wires the ledger, the committer and the HTTP
 // routes together, serves until SIGTERM or SIGINT, then stops gracefully: the server stops
 // accepting and finishes in-flight requests, the committer flushes, and the process exits 0.
-// Logs are JSON lines on stderr. With --bootstrap-admin-key, a database without any API key gets
-// an admin key, printed once on stdout (never to the log). See docs/api.md.
-#include <fcntl.h>
+// Start-up: settings (config/: file, CANDOR_* environment, flags), the key file, the database,
+// then the wiring. Logs are JSON lines on stderr. See docs/config.md and docs/api.md.
+#include <fmt/format.h>
 #include <pthread.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <array>
 #include <atomic>
-#include <cerrno>
 #include <csignal>
-#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
-#include <filesystem>
-#include <fstream>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "access/access.h"
 #include "api/api.h"
 #include "app/routes.h"
+#include "config/config.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -36,122 +34,6 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
-
-struct Flags {
-    std::string listen = "127.0.0.1:8080";
-    std::string db = "sqlite:var/candor.db";
-    std::size_t threads = 0;
-    std::string index_key_file;  // "" = the database's path + ".index-key"
-    bool bootstrap_admin_key = false;
-};
-
-constexpr std::size_t kIndexKeyBytes = 32;
-constexpr std::string_view kSqlitePrefix = "sqlite:";
-
-// The default index key file: next to the SQLite database ("var/candor.db.index-key").
-Result<std::string> DefaultIndexKeyFile(std::string_view db) {
-    if (!db.starts_with(kSqlitePrefix) || db == "sqlite::memory:") {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "--index-key-file is needed when --db is not a SQLite file");
-    }
-    return std::string(db.substr(kSqlitePrefix.size())) + ".index-key";
-}
-
-// Reads the 32-byte key (64 hex digits) from `path`, first creating the file with a fresh
-// random key and mode 0600 when it does not exist. TODO(#3): the key file of `candor init`.
-Result<access::AccessKeys> LoadIndexKey(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        std::array<std::uint8_t, kIndexKeyBytes> fresh{};
-        crypto::RandomBytes(fresh);
-        const std::string hex = crypto::ToHex(fresh) + "\n";
-        const bool is_written =
-            ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-            ::fsync(fd) == 0;
-        ::close(fd);
-        if (!is_written) {
-            return MakeError(ErrorCode::kStorage, "cannot write the index key file " + path);
-        }
-        LogJson(LogLevel::kInfo, {{"msg", "created the index key file"}, {"path", path}});
-    } else if (errno != EEXIST) {
-        return MakeError(ErrorCode::kStorage, "cannot create the index key file " + path);
-    }
-    std::ifstream file(path);
-    std::string hex;
-    if (!(file >> hex) || hex.size() != 2 * kIndexKeyBytes) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "the index key file must hold 64 hex digits: " + path);
-    }
-    access::AccessKeys keys;
-    for (std::size_t i = 0; i < kIndexKeyBytes; ++i) {
-        std::uint32_t byte = 0;
-        for (const char c : hex.substr(2 * i, 2)) {
-            const bool is_digit = c >= '0' && c <= '9';
-            const bool is_lower = c >= 'a' && c <= 'f';
-            if (!is_digit && !is_lower) {
-                return MakeError(ErrorCode::kInvalidArgument,
-                                 "the index key file must hold 64 lower-case hex digits: " + path);
-            }
-            byte = byte * 16 + static_cast<std::uint32_t>(is_digit ? c - '0' : c - 'a' + 10);
-        }
-        keys.index_key[i] = static_cast<std::uint8_t>(byte);
-    }
-    return keys;
-}
-
-// The key of --index-key-file, or of the default file next to the database.
-Result<access::AccessKeys> LoadIndexKey(const Flags& flags) {
-    if (!flags.index_key_file.empty()) {
-        return LoadIndexKey(flags.index_key_file);
-    }
-    CANDOR_ASSIGN_OR_RETURN(const std::string path, DefaultIndexKeyFile(flags.db));
-    return LoadIndexKey(path);
-}
-
-// With --bootstrap-admin-key: when the database has no API key at all, creates an admin key and
-// prints it once on stdout as "CANDOR_ADMIN_KEY=ck_...". The log says only that it was made.
-Status BootstrapAdminKey(AccessPool& pool) {
-    CANDOR_ASSIGN_OR_RETURN(const std::vector<access::ApiKeyInfo> keys,
-                            pool.Run<std::vector<access::ApiKeyInfo>>(
-                                [](access::Access& access) { return access.ListApiKeys(); }));
-    if (!keys.empty()) {
-        LogJson(LogLevel::kInfo, {{"msg", "API keys exist; no bootstrap admin key made"}});
-        return {};
-    }
-    CANDOR_ASSIGN_OR_RETURN(const access::CreatedApiKey created,
-                            pool.Run<access::CreatedApiKey>([](access::Access& access) {
-                                return access.CreateApiKey("bootstrap admin", {"admin"}, "", "", 0);
-                            }));
-    std::fprintf(stdout, "CANDOR_ADMIN_KEY=%s\n", created.token.c_str());
-    std::fflush(stdout);
-    LogJson(LogLevel::kInfo, {{"msg", "bootstrap admin key made"}, {"id", created.public_id}});
-    return {};
-}
-
-// "HOST:PORT" or "[V6]:PORT" into options; false when malformed.
-bool ParseListen(const std::string& listen, api::ServerOptions* options) {
-    const std::size_t colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-        return false;
-    }
-    std::string host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    std::uint32_t port = 0;
-    for (const char c : listen.substr(colon + 1)) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        port = port * 10 + static_cast<std::uint32_t>(c - '0');
-        if (port > 65'535) {
-            return false;
-        }
-    }
-    options->host = std::move(host);
-    options->port = static_cast<std::uint16_t>(port);
-    return true;
-}
 
 int Fail(std::string_view what, const Error& error) {
     LogJson(LogLevel::kError, {{"msg", what}, {"error", error.message}});
@@ -178,15 +60,7 @@ void WaitAndStop(const sigset_t& stop_signals,
             {{"msg", "stopped"}, {"batches", stats.batches}, {"commands", stats.commands}});
 }
 
-int Serve(const Flags& flags) {
-    api::ServerOptions server_options;
-    if (!ParseListen(flags.listen, &server_options)) {
-        LogJson(LogLevel::kError,
-                {{"msg", "--listen must be HOST:PORT"}, {"listen", flags.listen}});
-        return kExitUsage;
-    }
-    server_options.threads = flags.threads;
-
+int Serve(const config::Config& config) {
     // Block the stop signals before any thread starts, so every thread inherits the mask and
     // only sigwait below receives them.
     sigset_t stop_signals;
@@ -198,7 +72,13 @@ int Serve(const Flags& flags) {
     if (auto initialized = crypto::InitCrypto(); !initialized) {
         return Fail("cannot start crypto", initialized.error());
     }
-    auto store = store::Open(flags.db);
+    // The keys before the database: without a key file (no `candor init`) nothing is created.
+    // keys.signing_key is the Ed25519 seed that signs tree heads.
+    const auto keys = config::LoadKeys(config.keys_file);
+    if (!keys) {
+        return Fail("cannot load the key file", keys.error());
+    }
+    auto store = store::Open(config.db);
     if (!store) {
         return Fail("cannot open the database", store.error());
     }
@@ -209,23 +89,11 @@ int Serve(const Flags& flags) {
     }
     ledger::Committer committer(**store, ledger);
 
-    auto index_key = LoadIndexKey(flags);
-    if (!index_key) {
-        committer.Stop();
-        return Fail("cannot load the index key", index_key.error());
-    }
-
     // Reads run on their own read-only connections (WAL readers never block the writer).
-    ReadPool reads(flags.db, clock);
+    ReadPool reads(config.db, clock);
     crypto::PasswordHasher hasher(limits::kPasswordHashesConcurrentMax);
-    AccessPool access(flags.db, clock, hasher, *index_key);
+    AccessPool access(config.db, clock, hasher, access::AccessKeys{keys->index_key});
     Deps deps{committer, reads, access};
-    if (flags.bootstrap_admin_key) {
-        if (auto made = BootstrapAdminKey(access); !made) {
-            committer.Stop();
-            return Fail("cannot make the bootstrap admin key", made.error());
-        }
-    }
 
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
@@ -233,6 +101,10 @@ int Serve(const Flags& flags) {
     BuildRouter(
         router, metrics, [&is_ready] { return is_ready.load(); }, deps);
 
+    api::ServerOptions server_options;
+    server_options.host = config.listen.host;
+    server_options.port = config.listen.port;
+    server_options.threads = config.threads;
     api::Server server(server_options, router, metrics);
     if (auto started = server.Start(); !started) {
         committer.Stop();
@@ -243,34 +115,69 @@ int Serve(const Flags& flags) {
             {{"msg", "listening"},
              {"host", server_options.host},
              {"port", server.port()},
-             {"db", flags.db}});
+             {"db", config.db}});
 
     WaitAndStop(stop_signals, is_ready, server, committer);
     return kExitOk;
 }
 
+// The sources of the settings: the file (--config or CANDOR_CONFIG), the CANDOR_* environment,
+// and the flags given.
+Result<config::Config> LoadConfig(const std::string& config_path,
+                                  std::map<std::string, std::string, std::less<>> flags) {
+    config::Sources sources;
+    sources.flags = std::move(flags);
+    for (const config::Setting& setting : config::Settings()) {
+        const std::string name(setting.env);
+        if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+            sources.environment.emplace(name, value);
+        }
+    }
+    std::string path = config_path;
+    if (const char* value = std::getenv(std::string(config::kConfigFileEnv).c_str());
+        path.empty() && value != nullptr) {
+        path = value;
+    }
+    if (!path.empty()) {
+        CANDOR_ASSIGN_OR_RETURN(sources.file, config::ReadConfigFile(path));
+    }
+    return config::Load(sources);
+}
+
 int Main(int argc, char** argv) {
-    CLI::App app{"candord: the Candor loyalty ledger server", "candord"};
-    Flags flags;
-    app.add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any free)")
-        ->capture_default_str();
-    app.add_option("--db", flags.db, "Database: sqlite:PATH")->capture_default_str();
-    app.add_option("--threads", flags.threads, "Event-loop threads; 0 = one per core")
-        ->check(CLI::Range(std::size_t{0}, std::size_t{256}))
-        ->capture_default_str();
-    app.add_option("--index-key-file",
-                   flags.index_key_file,
-                   "File with the 32-byte blind-index key in hex, created (mode 0600) if missing; "
-                   "default: the SQLite database's path + .index-key");
-    app.add_flag("--bootstrap-admin-key",
-                 flags.bootstrap_admin_key,
-                 "When the database has no API key, make an admin key and print it on stdout");
+    CLI::App app{"candord: the Candor loyalty ledger server (settings: docs/config.md)", "candord"};
+    std::string config_path;
+    app.add_option("--config",
+                   config_path,
+                   "TOML settings file (or CANDOR_CONFIG); flags and CANDOR_* variables win");
+    const std::span<const config::Setting> settings = config::Settings();
+    std::vector<std::string> values(settings.size());
+    std::vector<CLI::Option*> options;
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+        options.push_back(app.add_option(
+            std::string(settings[i].flag),
+            values[i],
+            fmt::format(
+                "{} ({}; {} in the file)", settings[i].meaning, settings[i].env, settings[i].key)));
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         return app.exit(error) == 0 ? kExitOk : kExitUsage;
     }
-    return Serve(flags);
+    std::map<std::string, std::string, std::less<>> flags;
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+        if (options[i]->count() > 0) {
+            flags.emplace(settings[i].key, values[i]);
+        }
+    }
+    auto config = LoadConfig(config_path, std::move(flags));
+    if (!config) {
+        LogJson(LogLevel::kError,
+                {{"msg", "bad configuration"}, {"error", config.error().message}});
+        return kExitUsage;
+    }
+    return Serve(*config);
 }
 
 }  // namespace

@@ -434,8 +434,7 @@ Result<Keys> ParseKeys(std::string_view text, std::string_view name) {
 Result<Keys> LoadKeys(const std::string& path) {
     FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0 && errno == ENOENT) {
-        return Invalid(
-            fmt::format("no key file {}: run `candor init` to create one, or set keys_file", path));
+        return Invalid(fmt::format("no key file {}: `candor init` creates one", path));
     }
     if (fd.get() < 0) {
         return Invalid(fmt::format("cannot open the key file {}", path));

@@ -271,8 +271,7 @@ TEST_F(KeysFileTest, LoadRefusesAFileOthersMayRead) {
 TEST_F(KeysFileTest, LoadOfAMissingFileSaysToRunInit) {
     auto loaded = LoadKeys(path_);
     ASSERT_FALSE(loaded.has_value());
-    EXPECT_EQ(loaded.error().message,
-              "no key file " + path_ + ": run `candor init` to create one, or set keys_file");
+    EXPECT_EQ(loaded.error().message, "no key file " + path_ + ": `candor init` creates one");
 }
 
 // A configuration file is read whole; a missing one is named.

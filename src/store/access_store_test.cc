@@ -106,9 +106,11 @@ TEST_F(AccessStoreTest, ApiKeyRoundTripRevokeAndTouch) {
     EXPECT_FALSE(missing.has_value());
 }
 
-// Staff rows are found by id and by blind index; auth updates replace the whole AuthState;
-// the blind index is unique.
+// Staff rows are counted, found by id and by blind index; auth updates replace the whole
+// AuthState; the blind index is unique.
 TEST_F(AccessStoreTest, StaffRoundTripAndAuthUpdate) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t none, store_->CountStaff());
+    EXPECT_EQ(none, 0);
     StaffRow staff;
     staff.email_index = DigestOf(1);
     staff.display_name = "Ada";
@@ -116,6 +118,8 @@ TEST_F(AccessStoreTest, StaffRoundTripAndAuthUpdate) {
     staff.auth = SomeAuth();
     staff.created_at = At(1);
     CANDOR_ASSERT_OK_AND_ASSIGN(const StaffId id, store_->InsertStaff(staff));
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t one, store_->CountStaff());
+    EXPECT_EQ(one, 1);
 
     CANDOR_ASSERT_OK_AND_ASSIGN(const auto by_index, store_->FindStaffByEmailIndex(DigestOf(1)));
     ASSERT_TRUE(by_index.has_value());

@@ -320,6 +320,8 @@ public:
     virtual Result<std::optional<StaffRow>> FindStaff(StaffId id) = 0;
     virtual Result<std::optional<StaffRow>> FindStaffByEmailIndex(const Digest& email_index) = 0;
     virtual Status UpdateStaffAuth(StaffId id, const AuthState& auth) = 0;
+    // How many staff accounts exist (`candor init` refuses a database that has any).
+    virtual Result<std::int64_t> CountStaff() = 0;
 
     // Recovery codes, stored as digests. ReplaceRecoveryCodes drops a staff member's old codes.
     // UseRecoveryCode marks an unused code used and answers true, or answers false (writing

@@ -1,6 +1,6 @@
 # Shared by the candord end-to-end scripts (sourced, not run). Expects $candord, $candor and
-# $work. Gives: check, start_candord MEMBERS (sets base, key, auth, server_pid), request,
-# stop_candord (SIGTERM, then checks exit 0 and `candor check`), and cleanup on exit.
+# $work. Gives: check, wait_listening, start_candord MEMBERS (sets base, key, auth, server_pid),
+# request, stop_candord (SIGTERM, then checks exit 0 and `candor check`), and cleanup on exit.
 server_pid=""
 passed=0
 failed=0
@@ -26,29 +26,40 @@ check() {
     fi
 }
 
-# start_candord MEMBERS: a fresh database with MEMBERS members (m_00000001...), candord on a
-# port the kernel picks (logged in its "listening" line) with --bootstrap-admin-key, which
-# prints an admin key on stdout because the database has none yet.
-start_candord() {
-    "$candor" gen --db "$work/candor.db" --members "$1" --events 0 --quiet >/dev/null || exit 1
-    "$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 \
-        --bootstrap-admin-key >"$work/out" 2>"$work/log" &
-    server_pid=$!
+# wait_listening LOG: the port candord logged in its "listening" line (the kernel picks it with
+# --listen 127.0.0.1:0); exits the test when candord does not start within 10 s.
+wait_listening() {
     local port=""
     for _ in $(seq 1 100); do
-        port="$(grep -o '"msg":"listening".*"port":[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)"
+        port="$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" | grep -o '[0-9]*$' || true)"
         [ -n "$port" ] && break
         sleep 0.1
     done
     if [ -z "$port" ]; then
-        echo "FAIL candord did not start:"
-        sed 's/^/    /' "$work/log"
+        echo "FAIL candord did not start:" >&2
+        sed 's/^/    /' "$1" >&2
         exit 1
     fi
+    echo "$port"
+}
+
+# start_candord MEMBERS [CANDORD_ARGS...]: `candor init` on a fresh database (its output, with
+# the admin's credentials, in $work/init), MEMBERS members (m_00000001...), then candord on a
+# port the kernel picks. Sets base, key (init's admin API key) and auth.
+start_candord() {
+    local members="$1"
+    shift
+    "$candor" init --db "$work/candor.db" >"$work/init" || exit 1
+    "$candor" gen --db "$work/candor.db" --members "$members" --events 0 --quiet >/dev/null || exit 1
+    "$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 "$@" \
+        >"$work/out" 2>"$work/log" &
+    server_pid=$!
+    local port
+    port="$(wait_listening "$work/log")" || exit 1
     base="http://127.0.0.1:$port"
-    key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/out")"
+    key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/init")"
     if [ -z "$key" ]; then
-        echo "FAIL candord printed no bootstrap admin key"
+        echo "FAIL candor init printed no admin key"
         exit 1
     fi
     auth=(-H "Authorization: Bearer $key")

@@ -106,6 +106,7 @@ enum Sql : std::size_t {
     kInsertRecoveryCode,
     kUseRecoveryCode,
     kCountUnusedRecoveryCodes,
+    kCountStaff,
     kInsertMemberCredentials,
     kFindMemberCredentials,
     kFindMemberCredentialsByLoginIndex,
@@ -228,6 +229,7 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "UPDATE recovery_codes SET used_at = ?3 "
     "WHERE staff_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
     "SELECT COUNT(*) FROM recovery_codes WHERE staff_id = ?1 AND used_at IS NULL",
+    "SELECT COUNT(*) FROM staff",
     "INSERT INTO member_credentials (member_id, login_index, password_hash, totp_secret, "
     "totp_confirmed, totp_last_step, failed_logins, locked_until, password_changed_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -1042,6 +1044,13 @@ public:
     Result<std::int64_t> CountUnusedRecoveryCodes(StaffId staff) override {
         auto q = Use(kCountUnusedRecoveryCodes);
         q.Bind(1, staff.value());
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        return q.Int(0);
+    }
+
+    Result<std::int64_t> CountStaff() override {
+        auto q = Use(kCountStaff);
         CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
         CANDOR_ASSERT(row);
         return q.Int(0);
