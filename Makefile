@@ -10,7 +10,7 @@ LISTEN ?= 127.0.0.1:8080
 .PHONY: help deps build release run test unit fuzz-smoke fmt format-check style bench tidy clean
 
 help:
-	@echo "make run          install, build, run the demo walkthrough on $(DB), then serve it on $(LISTEN)"
+	@echo "make run          install, build; on a fresh $(DB): demo walkthrough and candor init; then serve it on $(LISTEN)"
 	@echo "make test         install, build (dev: ASan+UBSan), run every test and the fuzz smoke runs"
 	@echo "make bench        build release and run the benchmarks (prints ratios to baselines)"
 	@echo "make fmt          apply clang-format to every C++ file"
@@ -28,10 +28,18 @@ release: deps
 	@cmake --build --preset release -j $(JOBS) --target candor candord
 
 run: release
-	@build/release/cli/candor demo --db $(DB)
-	@echo "Serving $(DB) on http://$(LISTEN); Ctrl-C stops. The admin API key follows (shown once):"
-	@echo '  export KEY=<the ck_... below>; curl -H "Authorization: Bearer $$KEY" http://$(LISTEN)/v1/keys'
-	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN) --bootstrap-admin-key
+	@if [ ! -e $(DB).keys ]; then \
+	    build/release/cli/candor demo --db $(DB) && \
+	    echo && echo '$$ candor init --db $(DB)' && \
+	    build/release/cli/candor init --db $(DB) && \
+	    echo '  export KEY=<the CANDOR_ADMIN_KEY above>; curl -H "Authorization: Bearer $$KEY" http://$(LISTEN)/v1/keys'; \
+	else \
+	    echo "$(DB) is set up already (its key file $(DB).keys exists): serving it as it is."; \
+	    echo "Its admin API key was printed when it was made; for another one:"; \
+	    echo "  build/release/cli/candor keys create --db $(DB) --name me --scopes admin"; \
+	fi
+	@echo "Serving $(DB) on http://$(LISTEN); Ctrl-C stops."
+	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN)
 
 test: deps format-check style build
 	@ctest --preset dev -j $(JOBS) --timeout 600

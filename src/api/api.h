@@ -50,6 +50,10 @@ struct ServerOptions {
     Duration idle_timeout = std::chrono::milliseconds(limits::kHttpIdleTimeoutMs);
     Duration drain_timeout = std::chrono::milliseconds(limits::kHttpDrainTimeoutMs);
     std::size_t connections_max = limits::kHttpConnectionsMax;
+    // HTTPS (TLS 1.2 or newer) when both are set: PEM files of the certificate chain and its
+    // private key, loaded by Start. Empty: plain HTTP.
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 // A parsed request, independent of the transport.
@@ -63,6 +67,7 @@ struct HttpRequest {
     std::string request_id;  // the client's X-Request-Id if acceptable, else a generated one
     std::string route;       // the matched pattern ("/v1/members/{id}"); empty if none matched
     std::map<std::string, std::string, std::less<>> params;  // path parameters by name
+    bool is_tls = false;  // the request came over TLS (cookies may then be Secure)
 
     // The header's value, or "" when absent. `name` is lower-case.
     std::string_view Header(std::string_view name) const;
@@ -212,8 +217,9 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Binds, listens and starts the event loops. kInvalidArgument when the address cannot be
-    // bound (the message says why). REQUIRES: called once.
+    // Loads the TLS certificate and key if set, binds, listens and starts the event loops.
+    // kInvalidArgument when a TLS file cannot be loaded or the address cannot be bound (the
+    // message says why). REQUIRES: called once.
     Status Start();
 
     // The bound port (useful after binding port 0); 0 before Start.

@@ -3,6 +3,8 @@
 // the same port, so the kernel spreads new connections over the threads; a connection then
 // stays on its thread. Each connection is one coroutine: read a request under the limits,
 // dispatch it, wait for the Responder's answer (posted back from any thread), write, repeat.
+// With TLS the connection first completes a handshake; the same code, templated on the stream
+// type, then serves plain and TLS connections.
 //
 // Debian's Boost 1.74: <utility> must precede the Asio coroutine headers, and there is no
 // as_tuple, so errors come back through redirect_error.
@@ -16,17 +18,20 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <condition_variable>
 #include <exception>
 #include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "api/api.h"
 #include "core/log.h"
@@ -46,13 +51,63 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 constexpr std::size_t kReadChunkBytes = 4096;
 
-// A connection as Stop sees it: the stream, and whether it is waiting for a next request.
-struct Connection {
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-    beast::tcp_stream stream;
+// A connection as Stop sees it: its TCP layer, and whether it is waiting for a next request.
+struct ConnectionState {
+    beast::tcp_stream* tcp = nullptr;
     bool is_idle = false;
 };
+
+// A connection over a plain or a TLS stream. `tcp` is the TCP layer of either: timeouts,
+// cancellation and closing act there.
+template <class Stream>
+struct Connection {
+    template <class... Args>
+    explicit Connection(Args&&... args)
+        : stream(std::forward<Args>(args)...), tcp(beast::get_lowest_layer(stream)) {
+        state.tcp = &tcp;
+    }
+
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    Stream stream;
+    beast::tcp_stream& tcp;
+    ConnectionState state;
+    static constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+};
+
+// A TLS server context: TLS 1.2 and 1.3 only, the certificate chain and key from PEM files.
+Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const ServerOptions& options) {
+    auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ErrorCodeAsio ec;
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                             asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                             asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                         ec);
+    if (!ec) {
+        context->use_certificate_chain_file(options.tls_cert_file, ec);
+        if (ec) {
+            return MakeError(
+                ErrorCode::kInvalidArgument,
+                "cannot load the TLS certificate " + options.tls_cert_file + ": " + ec.message());
+        }
+    }
+    if (!ec) {
+        context->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+        if (ec) {
+            return MakeError(
+                ErrorCode::kInvalidArgument,
+                "cannot load the TLS key " + options.tls_key_file + ": " + ec.message());
+        }
+    }
+    if (ec) {
+        return MakeError(ErrorCode::kInvalidArgument, "cannot set up TLS: " + ec.message());
+    }
+    return context;
+}
 
 // Where a Responder's answer lands: the connection's coroutine waits on `timer` until a
 // posted completion stores the response and cancels it.
@@ -139,7 +194,7 @@ public:
 private:
     struct Worker {
         // Declared before the io_context: coroutine frames destroyed with it unregister here.
-        std::set<Connection*> connections;
+        std::set<ConnectionState*> connections;
         asio::io_context ioc{1};
         tcp::acceptor acceptor{ioc};
         Random random{SeedFromOs()};
@@ -149,8 +204,12 @@ private:
     Status Listen(Worker& worker, const tcp::endpoint& endpoint) const;
     asio::awaitable<void> Accept(Worker& worker);
     asio::awaitable<void> Session(Worker& worker, tcp::socket socket);
-    asio::awaitable<void> Serve(Worker& worker, Connection& connection);
-    asio::awaitable<bool> AwaitRequest(Connection& connection,
+    template <class Stream>
+    asio::awaitable<void> Hold(Worker& worker, Connection<Stream>& connection);
+    template <class Stream>
+    asio::awaitable<void> Serve(Worker& worker, Connection<Stream>& connection);
+    template <class Stream>
+    asio::awaitable<bool> AwaitRequest(Connection<Stream>& connection,
                                        beast::flat_buffer& buffer,
                                        bool is_first);
     asio::awaitable<HttpResponse> Run(HttpRequest& request, const asio::any_io_executor& executor);
@@ -158,7 +217,8 @@ private:
     static void Describe(const http::request<http::string_body>& header,
                          Random& random,
                          HttpRequest* request);
-    asio::awaitable<bool> Answer(Connection& connection,
+    template <class Stream>
+    asio::awaitable<bool> Answer(Connection<Stream>& connection,
                                  const HttpRequest& request,
                                  HttpResponse response,
                                  bool keep_alive,
@@ -168,6 +228,7 @@ private:
     ServerOptions options_;
     const Router& router_;
     Metrics& metrics_;
+    std::unique_ptr<asio::ssl::context> tls_;  // set when serving TLS
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<std::uint16_t> port_{0};
     std::atomic<std::size_t> connections_{0};
@@ -208,6 +269,9 @@ Status Server::Impl::Listen(Worker& worker, const tcp::endpoint& endpoint) const
 Status Server::Impl::Start() {
     CANDOR_ASSERT(!is_started_);
     is_started_ = true;
+    if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+        CANDOR_ASSIGN_OR_RETURN(tls_, MakeTlsContext(options_));
+    }
     ErrorCodeAsio ec;
     const asio::ip::address address = asio::ip::make_address(options_.host, ec);
     if (ec) {
@@ -273,9 +337,9 @@ void Server::Impl::Stop() {
         asio::post(worker->ioc, [w = worker.get()] {
             ErrorCodeAsio ignored;
             w->acceptor.close(ignored);
-            for (Connection* connection : w->connections) {
+            for (ConnectionState* connection : w->connections) {
                 if (connection->is_idle) {
-                    connection->stream.cancel();
+                    connection->tcp->cancel();
                 }
             }
         });
@@ -328,17 +392,28 @@ asio::awaitable<void> Server::Impl::Accept(Worker& worker) {
 }
 
 asio::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
-    Connection connection(std::move(socket));
-    worker.connections.insert(&connection);
+    if (tls_ != nullptr) {
+        Connection<TlsStream> connection(std::move(socket), *tls_);
+        co_await Hold(worker, connection);
+    } else {
+        Connection<PlainStream> connection(std::move(socket));
+        co_await Hold(worker, connection);
+    }
+}
+
+// Registers the connection for Stop, serves it (after the TLS handshake, for TLS), closes it.
+template <class Stream>
+asio::awaitable<void> Server::Impl::Hold(Worker& worker, Connection<Stream>& connection) {
+    worker.connections.insert(&connection.state);
     connections_.fetch_add(1);
     metrics_.AddOpenConnections(1);
 
     struct Unregister {
         Impl& impl;
         Worker& worker;
-        Connection& connection;
+        ConnectionState& connection;
 
-        Unregister(Impl& impl_in, Worker& worker_in, Connection& connection_in)
+        Unregister(Impl& impl_in, Worker& worker_in, ConnectionState& connection_in)
             : impl(impl_in), worker(worker_in), connection(connection_in) {}
 
         Unregister(const Unregister&) = delete;
@@ -349,19 +424,41 @@ asio::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) 
             impl.connections_.fetch_sub(1);
             impl.metrics_.AddOpenConnections(-1);
         }
-    } unregister{*this, worker, connection};
+    } unregister{*this, worker, connection.state};
 
     try {
-        co_await Serve(worker, connection);
+        bool is_ready = true;
+        if constexpr (Connection<Stream>::kIsTls) {
+            // A client that does not speak TLS (plain HTTP included) fails here and is closed
+            // without an answer: there is no channel to answer on.
+            connection.tcp.expires_after(options_.read_timeout);
+            ErrorCodeAsio ec;
+            co_await connection.stream.async_handshake(
+                asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+            is_ready = !ec;
+        }
+        if (is_ready) {
+            co_await Serve(worker, connection);
+        }
+        if constexpr (Connection<Stream>::kIsTls) {
+            if (is_ready) {
+                // close_notify, so the client can tell the end from a truncation.
+                connection.tcp.expires_after(options_.read_timeout);
+                ErrorCodeAsio ec;
+                co_await connection.stream.async_shutdown(
+                    asio::redirect_error(asio::use_awaitable, ec));
+            }
+        }
     } catch (const std::exception& e) {
         LogJson(LogLevel::kError, {{"msg", "connection exception"}, {"what", e.what()}});
     }
     ErrorCodeAsio ignored;
-    connection.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    connection.stream.socket().close(ignored);
+    connection.tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    connection.tcp.socket().close(ignored);
 }
 
-asio::awaitable<bool> Server::Impl::Answer(Connection& connection,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::Answer(Connection<Stream>& connection,
                                            const HttpRequest& request,
                                            HttpResponse response,
                                            bool keep_alive,
@@ -390,7 +487,7 @@ asio::awaitable<bool> Server::Impl::Answer(Connection& connection,
     message.body() = std::move(response.body);
     message.prepare_payload();
 
-    connection.stream.expires_after(options_.read_timeout);
+    connection.tcp.expires_after(options_.read_timeout);
     ErrorCodeAsio ec;
     co_await http::async_write(
         connection.stream, message, asio::redirect_error(asio::use_awaitable, ec));
@@ -411,19 +508,20 @@ asio::awaitable<bool> Server::Impl::Answer(Connection& connection,
     co_return !ec && is_kept;
 }
 
-asio::awaitable<bool> Server::Impl::AwaitRequest(Connection& connection,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::AwaitRequest(Connection<Stream>& connection,
                                                  beast::flat_buffer& buffer,
                                                  bool is_first) {
     if (buffer.size() > 0) {
         co_return true;  // a pipelined request is already here
     }
     // Before the first request the read timeout applies; between requests, the idle timeout.
-    connection.is_idle = true;
-    connection.stream.expires_after(is_first ? options_.read_timeout : options_.idle_timeout);
+    connection.state.is_idle = true;
+    connection.tcp.expires_after(is_first ? options_.read_timeout : options_.idle_timeout);
     ErrorCodeAsio ec;
     const std::size_t read = co_await connection.stream.async_read_some(
         buffer.prepare(kReadChunkBytes), asio::redirect_error(asio::use_awaitable, ec));
-    connection.is_idle = false;
+    connection.state.is_idle = false;
     if (ec) {
         co_return false;  // closed, timed out, or cancelled by Stop
     }
@@ -494,8 +592,9 @@ asio::awaitable<HttpResponse> Server::Impl::Run(HttpRequest& request,
     co_return std::move(*slot->response);
 }
 
-asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection& connection) {
-    beast::tcp_stream& stream = connection.stream;
+template <class Stream>
+asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection<Stream>& connection) {
+    Stream& stream = connection.stream;
     if (connections_.load() > options_.connections_max) {
         HttpRequest request;
         request.request_id = GenerateRequestId(worker.random);
@@ -509,7 +608,7 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection& connection
             co_return;
         }
         const Stopwatch stopwatch;
-        stream.expires_after(options_.read_timeout);
+        connection.tcp.expires_after(options_.read_timeout);
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options_.header_bytes_max));
         parser.body_limit(options_.body_bytes_max);
@@ -551,6 +650,7 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection& connection
             co_return;
         }
         request.body = std::move(parser.get().body());
+        request.is_tls = Connection<Stream>::kIsTls;
         const bool keep_alive = parser.get().keep_alive();
         HttpResponse response = co_await Run(request, stream.get_executor());
         if (!co_await Answer(connection, request, std::move(response), keep_alive, stopwatch)) {

@@ -13,8 +13,12 @@
 namespace candor::app {
 namespace {
 
-// The cookie's attributes. Secure is added once candord serves TLS. TODO(#3): Secure with TLS.
-constexpr std::string_view kCookieAttributes = "; Path=/; HttpOnly; SameSite=Strict";
+// The cookie's attributes: Secure when the request came over TLS, so the browser never sends the
+// cookie over plain HTTP.
+std::string CookieAttributes(const api::HttpRequest& request) {
+    return request.is_tls ? "; Path=/; HttpOnly; SameSite=Strict; Secure"
+                          : "; Path=/; HttpOnly; SameSite=Strict";
+}
 
 nlohmann::json ScopesJson(const std::vector<access::Scope>& scopes) {
     nlohmann::json names = nlohmann::json::array();
@@ -212,7 +216,7 @@ void PostLogin(Deps& deps,
     api::HttpResponse response = api::HttpResponse::Json(200, document.dump());
     response.headers.emplace_back(
         "Set-Cookie",
-        std::string(kSessionCookie) + "=" + session->token + std::string(kCookieAttributes));
+        std::string(kSessionCookie) + "=" + session->token + CookieAttributes(request));
     respond(std::move(response));
 }
 
@@ -231,7 +235,7 @@ void PostLogout(Deps& deps,
     api::HttpResponse response = api::HttpResponse::Json(204, "");
     response.headers.emplace_back(
         "Set-Cookie",
-        std::string(kSessionCookie) + "=" + std::string(kCookieAttributes) + "; Max-Age=0");
+        std::string(kSessionCookie) + "=" + CookieAttributes(request) + "; Max-Age=0");
     respond(std::move(response));
 }
 

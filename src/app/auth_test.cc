@@ -57,8 +57,10 @@ protected:
     api::HttpResponse Call(const std::string& method,
                            const std::string& path,
                            const std::string& body = "",
-                           const Headers& headers = {}) {
+                           const Headers& headers = {},
+                           bool is_tls = false) {
         api::HttpRequest request;
+        request.is_tls = is_tls;
         request.method = method;
         request.target = path;
         request.path = path;
@@ -234,6 +236,7 @@ TEST_F(AppAuthTest, MemberSessionReadsOnlyItsOwnMemberAndEndsAtLogout) {
     EXPECT_TRUE(cookie.starts_with("candor_session=" + token + ";")) << cookie;
     EXPECT_NE(cookie.find("HttpOnly"), std::string_view::npos);
     EXPECT_NE(cookie.find("SameSite=Strict"), std::string_view::npos);
+    EXPECT_EQ(cookie.find("Secure"), std::string_view::npos) << "not over plain HTTP";
 
     EXPECT_EQ(Call("GET", "/v1/members/m_anna", "", Bearer(token)).status, 200);
     EXPECT_EQ(
@@ -255,6 +258,20 @@ TEST_F(AppAuthTest, MemberSessionReadsOnlyItsOwnMemberAndEndsAtLogout) {
     EXPECT_NE(logout.Header("set-cookie").find("Max-Age=0"), std::string_view::npos);
     EXPECT_EQ(Call("GET", "/v1/members/m_anna", "", Bearer(token)).status, 401);
     EXPECT_EQ(Call("POST", "/v1/auth/logout", "", Bearer(token)).status, 401);
+}
+
+TEST_F(AppAuthTest, CookiesAreSecureOverTls) {
+    // Proves a login and a logout that came over TLS set the cookie with Secure, so a browser
+    // never sends the session over plain HTTP.
+    EnrolMemberLogin("m_anna", "anna@example.com");
+    const api::HttpResponse login =
+        Call("POST", "/v1/auth/login", LoginBody("anna@example.com", kPassword), {}, true);
+    ASSERT_EQ(login.status, 200) << login.body;
+    EXPECT_TRUE(login.Header("set-cookie").ends_with("; Secure")) << login.Header("set-cookie");
+    const std::string token = nlohmann::json::parse(login.body)["token"];
+    const api::HttpResponse logout = Call("POST", "/v1/auth/logout", "", Bearer(token), true);
+    EXPECT_EQ(logout.status, 204);
+    EXPECT_NE(logout.Header("set-cookie").find("; Secure"), std::string_view::npos);
 }
 
 TEST_F(AppAuthTest, RepeatedFailedLoginsLockWithRetryAfter) {

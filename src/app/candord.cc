@@ -105,6 +105,8 @@ int Serve(const config::Config& config) {
     server_options.host = config.listen.host;
     server_options.port = config.listen.port;
     server_options.threads = config.threads;
+    server_options.tls_cert_file = config.tls.cert_file;
+    server_options.tls_key_file = config.tls.key_file;
     api::Server server(server_options, router, metrics);
     if (auto started = server.Start(); !started) {
         committer.Stop();
@@ -115,6 +117,7 @@ int Serve(const config::Config& config) {
             {{"msg", "listening"},
              {"host", server_options.host},
              {"port", server.port()},
+             {"tls", config.tls.is_enabled()},
              {"db", config.db}});
 
     WaitAndStop(stop_signals, is_ready, server, committer);

@@ -58,6 +58,19 @@ key_file = "/etc/candor/key.pem"
     EXPECT_EQ(config->tls.key_file, "/etc/candor/key.pem");
 }
 
+// The example file in etc/ is valid and says what docs/config.md says.
+TEST(ConfigTest, TheExampleFileLoads) {
+    auto file = ReadConfigFile(CANDOR_SOURCE_DIR "/etc/candord.example.toml");
+    ASSERT_TRUE(file.has_value()) << file.error().message;
+    Sources sources;
+    sources.file = *file;
+    auto config = Load(sources);
+    ASSERT_TRUE(config.has_value()) << config.error().message;
+    EXPECT_EQ(config->listen.port, 8080);
+    EXPECT_EQ(config->keys_file, "var/candor.db.keys");
+    EXPECT_TRUE(config->tls.is_enabled());
+}
+
 // The key file follows the database when keys_file is not set.
 TEST(ConfigTest, KeyFileDefaultsToTheDatabasePathPlusKeys) {
     auto config = Load(FromFile("db = \"sqlite:/srv/c.db\"\n"));
