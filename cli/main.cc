@@ -75,6 +75,27 @@ AdminCommands AddAdminCommands(CLI::App& app,
     return AdminCommands{init_command, create_command};
 }
 
+// `candor gen`: synthetic data (docs/cli.md).
+void AddGenCommand(CLI::App& app, candor::cli::GenOptions& gen) {
+    auto* gen_command =
+        app.add_subcommand("gen", "Generate deterministic synthetic members and events");
+    gen_command->add_option("--db", gen.db, "Database: sqlite:PATH or PATH")->required();
+    gen_command->add_option("--members", gen.members, "Members to enrol")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}))
+        ->capture_default_str();
+    gen_command->add_option("--events", gen.events, "Events to generate")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000'000}))
+        ->capture_default_str();
+    gen_command->add_option("--seed", gen.seed, "Seed; the same seed gives the same data")
+        ->capture_default_str();
+    gen_command->add_option("--days", gen.days, "Days the events span")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{3650}))
+        ->capture_default_str();
+    gen_command->add_option("--start", gen.start, "First day, YYYY-MM-DD (UTC)")
+        ->capture_default_str();
+    gen_command->add_flag("--quiet", gen.quiet, "No progress bar");
+}
+
 int Main(int argc, char** argv) {
     using namespace candor::cli;  // NOLINT(google-build-using-namespace): one function, local
     CLI::App app{"candor: the Candor loyalty ledger tool", "candor"};
@@ -99,23 +120,7 @@ int Main(int argc, char** argv) {
     demo_command->add_option("--db", demo.db, "Database file to (re)create")->capture_default_str();
 
     GenOptions gen;
-    auto* gen_command =
-        app.add_subcommand("gen", "Generate deterministic synthetic members and events");
-    gen_command->add_option("--db", gen.db, "Database: sqlite:PATH or PATH")->required();
-    gen_command->add_option("--members", gen.members, "Members to enrol")
-        ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}))
-        ->capture_default_str();
-    gen_command->add_option("--events", gen.events, "Events to generate")
-        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000'000}))
-        ->capture_default_str();
-    gen_command->add_option("--seed", gen.seed, "Seed; the same seed gives the same data")
-        ->capture_default_str();
-    gen_command->add_option("--days", gen.days, "Days the events span")
-        ->check(CLI::Range(std::int64_t{1}, std::int64_t{3650}))
-        ->capture_default_str();
-    gen_command->add_option("--start", gen.start, "First day, YYYY-MM-DD (UTC)")
-        ->capture_default_str();
-    gen_command->add_flag("--quiet", gen.quiet, "No progress bar");
+    AddGenCommand(app, gen);
 
     try {
         app.parse(argc, argv);

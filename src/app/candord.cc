@@ -132,11 +132,13 @@ Result<config::Config> LoadConfig(const std::string& config_path,
     sources.flags = std::move(flags);
     for (const config::Setting& setting : config::Settings()) {
         const std::string name(setting.env);
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): start-up, before any thread exists
         if (const char* value = std::getenv(name.c_str()); value != nullptr) {
             sources.environment.emplace(name, value);
         }
     }
     std::string path = config_path;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): start-up, before any thread exists
     if (const char* value = std::getenv(std::string(config::kConfigFileEnv).c_str());
         path.empty() && value != nullptr) {
         path = value;

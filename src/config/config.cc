@@ -33,8 +33,8 @@ using Apply = Status (*)(Config&, const Value&);
 
 struct Rule {
     Setting names;
-    Kind kind;
-    Apply apply;
+    Kind kind = Kind::kString;
+    Apply apply = nullptr;
 };
 
 Error Invalid(std::string message) {
