@@ -34,7 +34,9 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "core/limits.h"
+#include "core/random.h"
 #include "core/result.h"
 
 namespace candor::api {
@@ -152,9 +154,13 @@ HttpResponse Problem(const Error& error, std::string_view instance, std::string_
 // As above, with instance = request.path and request_id = request.request_id.
 HttpResponse Problem(const Error& error, const HttpRequest& request, std::string_view field = {});
 
-// Counters, a gauge and a latency histogram in Prometheus text format 0.0.4. Thread-safe.
+// Counters, a gauge and a latency histogram in Prometheus text format 0.0.4, and collectors that
+// add other modules' series (app/ adds the committer's). Thread-safe.
 class Metrics {
 public:
+    // Appends series, each family with its # HELP and # TYPE lines, to `out`. Thread-safe.
+    using Collector = std::function<void(std::string* out)>;
+
     // Counts one finished request: http_requests_total{route,method,status} and
     // http_request_duration_seconds{route}. `route` is a pattern, never a raw path.
     void ObserveRequest(std::string_view route,
@@ -166,37 +172,44 @@ public:
 
     std::int64_t open_connections() const { return connections_open_.load(); }
 
+    // Runs `collect` at every Render, after the HTTP series.
+    // REQUIRES: called before the server starts (collectors are then read-only).
+    void AddCollector(Collector collect);
+
     // The exposition, as served by GET /metrics.
     std::string Render() const;
 
-    // Upper bounds of the latency buckets, in microseconds (+Inf is implied).
-    static constexpr std::array<std::int64_t, 13> kBucketBoundsUs = {500,
-                                                                     1'000,
-                                                                     2'500,
-                                                                     5'000,
-                                                                     10'000,
-                                                                     25'000,
-                                                                     50'000,
-                                                                     100'000,
-                                                                     250'000,
-                                                                     500'000,
-                                                                     1'000'000,
-                                                                     2'500'000,
-                                                                     5'000'000};
-
 private:
-    struct Histogram {
-        std::vector<std::uint64_t> counts;  // one per bound, then +Inf; not cumulative
-        std::uint64_t count = 0;
-        std::int64_t sum_us = 0;
-    };
-
     mutable std::mutex mutex_;
     // (route, method, status) -> count.
     std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
     std::map<std::string, Histogram, std::less<>> durations_;
+    std::vector<Collector> collectors_;
     std::atomic<std::int64_t> connections_open_{0};
 };
+
+// What a histogram's values count: kMicroseconds are rendered as seconds, as Prometheus names
+// (`_seconds`) expect; kCount as they are.
+enum class MetricUnit : std::uint8_t { kCount, kMicroseconds };
+
+// Appends "# HELP name help" and "# TYPE name type" (counter, gauge or histogram).
+void AppendMetricFamily(std::string* out,
+                        std::string_view name,
+                        std::string_view type,
+                        std::string_view help);
+
+// Appends one sample "name{labels} value"; `labels` is rendered already ("a=\"b\"") or empty.
+void AppendMetricSample(std::string* out,
+                        std::string_view name,
+                        std::string_view labels,
+                        std::int64_t value);
+
+// Appends a histogram's cumulative _bucket series (with le), _sum and _count. `labels` as above.
+void AppendHistogram(std::string* out,
+                     std::string_view name,
+                     std::string_view labels,
+                     const Histogram& histogram,
+                     MetricUnit unit);
 
 // Registers GET /healthz (200 while the process answers), GET /readyz (200 when is_ready()
 // says so, else a 503 not-ready problem) and GET /metrics (metrics.Render()).

@@ -229,6 +229,7 @@ int Serve(const Flags& flags) {
 
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
+    AddCommitterMetrics(metrics, committer);
     api::Router router;
     BuildRouter(
         router, metrics, [&is_ready] { return is_ready.load(); }, deps);

@@ -209,6 +209,10 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps);
 void RegisterOpenApi(api::Router& router);
 std::string_view OpenApiDocument();
 
+// Adds the committer's series to `metrics`' exposition (committer_metrics.cc; docs/api.md).
+// REQUIRES: `committer` outlives `metrics`; called before the server starts.
+void AddCommitterMetrics(api::Metrics& metrics, const ledger::Committer& committer);
+
 // Every route candord serves: health, the ledger's routes and the OpenAPI document.
 // REQUIRES: `metrics` and `deps` outlive the router; `is_ready` is thread-safe.
 void BuildRouter(api::Router& router,
