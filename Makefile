@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 30
 DB ?= var/candor.db
 LISTEN ?= 127.0.0.1:8080
 

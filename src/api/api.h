@@ -6,7 +6,9 @@
 // core/limits.h (header and body bytes, header count, read and idle timeouts, connections) and
 // shuts down gracefully; Router, which maps (method, "/v1/members/{id}") to a Handler; Problem,
 // which renders an Error as RFC 9457 application/problem+json from core/error_code.h's table;
-// Metrics, a small Prometheus registry; RegisterHealth for /healthz, /readyz and /metrics.
+// Metrics, a small Prometheus registry that other modules' collectors join; RegisterHealth for
+// /healthz, /readyz and /metrics; ParseRequest, the server's parse of one request from bytes in
+// memory (for the fuzzer).
 //
 // What it never does: business logic (handlers call the ledger), TLS, authentication (app/
 // wraps each route, docs/api.md), or let an Asio or Beast type out of this header. Every
@@ -72,6 +74,18 @@ struct HttpRequest {
     // The path parameter's value, or "" when the route has none by that name.
     std::string_view Param(std::string_view name) const;
 };
+
+// Parses `bytes` as one HTTP/1.1 request exactly as Server reads one from a connection (the same
+// parser, the limits of `options`, the same HttpRequest: lower-cased header names, repeated
+// fields joined with ", ", path and query split, the client's request id or one made with
+// `random`). Bytes after the request are ignored; route and params stay empty until
+// Router::Dispatch. Errors are the refusals the server answers: kHeadersTooLarge,
+// kPayloadTooLarge, kInvalidArgument for bytes that are not HTTP/1.1, and kInvalidArgument when
+// the bytes end before the request does (where the server would wait for more). For fuzzing and
+// tests: the server itself parses from its stream.
+Result<HttpRequest> ParseRequest(std::string_view bytes,
+                                 const ServerOptions& options,
+                                 Random& random);
 
 struct HttpResponse {
     int status = 200;
