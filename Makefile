@@ -7,12 +7,13 @@ FUZZ_SECONDS ?= 30
 DB ?= var/candor.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: help deps build release run test unit fuzz-smoke fmt format-check style bench tidy clean
+.PHONY: help deps build release run test unit fuzz-smoke api-lint fmt format-check style bench tidy clean
 
 help:
 	@echo "make run          install, build, run the demo walkthrough on $(DB), then serve it on $(LISTEN)"
 	@echo "make test         install, build (dev: ASan+UBSan), run every test and the fuzz smoke runs"
 	@echo "make bench        build release and run the benchmarks (prints ratios to baselines)"
+	@echo "make api-lint     lint docs/api/openapi.json with Redocly (part of make test)"
 	@echo "make fmt          apply clang-format to every C++ file"
 	@echo "make tidy         clang-tidy over the sources (slow; before large merges)"
 
@@ -33,7 +34,7 @@ run: release
 	@echo '  export KEY=<the ck_... below>; curl -H "Authorization: Bearer $$KEY" http://$(LISTEN)/v1/keys'
 	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN) --bootstrap-admin-key
 
-test: deps format-check style build
+test: deps format-check style api-lint build
 	@ctest --preset dev -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory fuzz-smoke
 
@@ -44,6 +45,9 @@ fuzz-smoke: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS) --target fuzz_targets
 	@tools/fuzz_smoke build/fuzz $(FUZZ_SECONDS)
+
+api-lint: deps
+	@tools/redocly lint --config tools/apidocs/redocly.yaml docs/api/openapi.json
 
 fmt: deps
 	@tools/format --fix

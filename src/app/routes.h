@@ -205,7 +205,8 @@ void RegisterAccess(api::Router& router, Deps& deps);
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);
 
-// GET /openapi.json: the embedded docs/api/openapi.json.
+// GET /openapi.json: the embedded docs/api/openapi.json; GET /docs: the HTML reference built
+// from it at build time (self-contained: Redoc's scripts are inlined, nothing loads from a CDN).
 void RegisterOpenApi(api::Router& router);
 std::string_view OpenApiDocument();
 

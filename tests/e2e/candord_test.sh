@@ -67,6 +67,9 @@ check "nothing is queued" test "$(metric candor_committer_queue_commands)" = 0
 check "the scrape's own connection is open" test "$(metric http_connections_open)" -ge 1
 check "log lines carry the route pattern, never a body" \
     bash -c "grep -q '\"route\":\"/v1/events\"' '$work/log' && ! grep -q 'till-1-0001' '$work/log'"
+docs="$(request GET /docs | head -1)"   # the 2.5 MB page stays in $work/body
+check "/docs: 200 text/html" grep -q '^200 text/html' <<<"$docs"
+check "/docs: the reference titled with the API's title" grep -q '<title>Candor API' "$work/body"
 
 stop_candord
 
