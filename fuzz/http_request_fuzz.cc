@@ -6,11 +6,10 @@
 // authenticated route. Each input waits for its answer, which must have a status in 200..599; an
 // error must be problem+json whose "status" is the response's; a JSON answer must parse.
 // Crashes, sanitizer reports, leaks and an answer that never comes fail the run.
-#include <stdlib.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>  // mkdtemp (POSIX)
 #include <filesystem>
 #include <future>
 #include <memory>
