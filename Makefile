@@ -3,16 +3,17 @@
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 30
 DB ?= var/candor.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: help deps build release run test unit fuzz-smoke fmt format-check style bench tidy clean
+.PHONY: help deps build release run test unit fuzz-smoke api-lint fmt format-check style bench tidy clean
 
 help:
 	@echo "make run          install, build; on a fresh $(DB): demo walkthrough and candor init; then serve it on $(LISTEN)"
 	@echo "make test         install, build (dev: ASan+UBSan), run every test and the fuzz smoke runs"
 	@echo "make bench        build release and run the benchmarks (prints ratios to baselines)"
+	@echo "make api-lint     lint docs/api/openapi.json with Redocly (part of make test)"
 	@echo "make fmt          apply clang-format to every C++ file"
 	@echo "make tidy         clang-tidy over the sources (slow; before large merges)"
 
@@ -41,7 +42,7 @@ run: release
 	@echo "Serving $(DB) on http://$(LISTEN); Ctrl-C stops."
 	@exec build/release/src/candord --db sqlite:$(DB) --listen $(LISTEN)
 
-test: deps format-check style build
+test: deps format-check style api-lint build
 	@ctest --preset dev -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory fuzz-smoke
 
@@ -52,6 +53,9 @@ fuzz-smoke: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS) --target fuzz_targets
 	@tools/fuzz_smoke build/fuzz $(FUZZ_SECONDS)
+
+api-lint: deps
+	@tools/redocly lint --config tools/apidocs/redocly.yaml docs/api/openapi.json
 
 fmt: deps
 	@tools/format --fix

@@ -6,7 +6,9 @@
 // core/limits.h (header and body bytes, header count, read and idle timeouts, connections) and
 // shuts down gracefully; Router, which maps (method, "/v1/members/{id}") to a Handler; Problem,
 // which renders an Error as RFC 9457 application/problem+json from core/error_code.h's table;
-// Metrics, a small Prometheus registry; RegisterHealth for /healthz, /readyz and /metrics.
+// Metrics, a small Prometheus registry that other modules' collectors join; RegisterHealth for
+// /healthz, /readyz and /metrics; ParseRequest, the server's parse of one request from bytes in
+// memory (for the fuzzer).
 //
 // What it never does: business logic (handlers call the ledger), TLS, authentication (app/
 // wraps each route, docs/api.md), or let an Asio or Beast type out of this header. Every
@@ -34,7 +36,9 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "core/limits.h"
+#include "core/random.h"
 #include "core/result.h"
 
 namespace candor::api {
@@ -75,6 +79,18 @@ struct HttpRequest {
     // The path parameter's value, or "" when the route has none by that name.
     std::string_view Param(std::string_view name) const;
 };
+
+// Parses `bytes` as one HTTP/1.1 request exactly as Server reads one from a connection (the same
+// parser, the limits of `options`, the same HttpRequest: lower-cased header names, repeated
+// fields joined with ", ", path and query split, the client's request id or one made with
+// `random`). Bytes after the request are ignored; route and params stay empty until
+// Router::Dispatch. Errors are the refusals the server answers: kHeadersTooLarge,
+// kPayloadTooLarge, kInvalidArgument for bytes that are not HTTP/1.1, and kInvalidArgument when
+// the bytes end before the request does (where the server would wait for more). For fuzzing and
+// tests: the server itself parses from its stream.
+Result<HttpRequest> ParseRequest(std::string_view bytes,
+                                 const ServerOptions& options,
+                                 Random& random);
 
 struct HttpResponse {
     int status = 200;
@@ -157,9 +173,13 @@ HttpResponse Problem(const Error& error, std::string_view instance, std::string_
 // As above, with instance = request.path and request_id = request.request_id.
 HttpResponse Problem(const Error& error, const HttpRequest& request, std::string_view field = {});
 
-// Counters, a gauge and a latency histogram in Prometheus text format 0.0.4. Thread-safe.
+// Counters, a gauge and a latency histogram in Prometheus text format 0.0.4, and collectors that
+// add other modules' series (app/ adds the committer's). Thread-safe.
 class Metrics {
 public:
+    // Appends series, each family with its # HELP and # TYPE lines, to `out`. Thread-safe.
+    using Collector = std::function<void(std::string* out)>;
+
     // Counts one finished request: http_requests_total{route,method,status} and
     // http_request_duration_seconds{route}. `route` is a pattern, never a raw path.
     void ObserveRequest(std::string_view route,
@@ -171,37 +191,44 @@ public:
 
     std::int64_t open_connections() const { return connections_open_.load(); }
 
+    // Runs `collect` at every Render, after the HTTP series.
+    // REQUIRES: called before the server starts (collectors are then read-only).
+    void AddCollector(Collector collect);
+
     // The exposition, as served by GET /metrics.
     std::string Render() const;
 
-    // Upper bounds of the latency buckets, in microseconds (+Inf is implied).
-    static constexpr std::array<std::int64_t, 13> kBucketBoundsUs = {500,
-                                                                     1'000,
-                                                                     2'500,
-                                                                     5'000,
-                                                                     10'000,
-                                                                     25'000,
-                                                                     50'000,
-                                                                     100'000,
-                                                                     250'000,
-                                                                     500'000,
-                                                                     1'000'000,
-                                                                     2'500'000,
-                                                                     5'000'000};
-
 private:
-    struct Histogram {
-        std::vector<std::uint64_t> counts;  // one per bound, then +Inf; not cumulative
-        std::uint64_t count = 0;
-        std::int64_t sum_us = 0;
-    };
-
     mutable std::mutex mutex_;
     // (route, method, status) -> count.
     std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
     std::map<std::string, Histogram, std::less<>> durations_;
+    std::vector<Collector> collectors_;
     std::atomic<std::int64_t> connections_open_{0};
 };
+
+// What a histogram's values count: kMicroseconds are rendered as seconds, as Prometheus names
+// (`_seconds`) expect; kCount as they are.
+enum class MetricUnit : std::uint8_t { kCount, kMicroseconds };
+
+// Appends "# HELP name help" and "# TYPE name type" (counter, gauge or histogram).
+void AppendMetricFamily(std::string* out,
+                        std::string_view name,
+                        std::string_view type,
+                        std::string_view help);
+
+// Appends one sample "name{labels} value"; `labels` is rendered already ("a=\"b\"") or empty.
+void AppendMetricSample(std::string* out,
+                        std::string_view name,
+                        std::string_view labels,
+                        std::int64_t value);
+
+// Appends a histogram's cumulative _bucket series (with le), _sum and _count. `labels` as above.
+void AppendHistogram(std::string* out,
+                     std::string_view name,
+                     std::string_view labels,
+                     const Histogram& histogram,
+                     MetricUnit unit);
 
 // Registers GET /healthz (200 while the process answers), GET /readyz (200 when is_ready()
 // says so, else a 503 not-ready problem) and GET /metrics (metrics.Render()).

@@ -7,8 +7,6 @@
 namespace candor::api {
 namespace {
 
-constexpr std::size_t kBucketCount = Metrics::kBucketBoundsUs.size();
-
 // Label values escape backslash, double quote and line feed (text format 0.0.4).
 std::string EscapeLabel(std::string_view value) {
     std::string out;
@@ -41,71 +39,106 @@ std::string Seconds(std::int64_t us) {
 
 }  // namespace
 
+void AppendMetricFamily(std::string* out,
+                        std::string_view name,
+                        std::string_view type,
+                        std::string_view help) {
+    out->append(fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type));
+}
+
+void AppendMetricSample(std::string* out,
+                        std::string_view name,
+                        std::string_view labels,
+                        std::int64_t value) {
+    if (labels.empty()) {
+        out->append(fmt::format("{} {}\n", name, value));
+    } else {
+        out->append(fmt::format("{}{{{}}} {}\n", name, labels, value));
+    }
+}
+
+void AppendHistogram(std::string* out,
+                     std::string_view name,
+                     std::string_view labels,
+                     const Histogram& histogram,
+                     MetricUnit unit) {
+    const auto value = [unit](std::int64_t v) {
+        return unit == MetricUnit::kMicroseconds ? Seconds(v) : std::to_string(v);
+    };
+    const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < histogram.bounds().size(); ++i) {
+        cumulative += histogram.counts()[i];
+        out->append(fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n",
+                                name,
+                                prefix,
+                                value(histogram.bounds()[i]),
+                                cumulative));
+    }
+    out->append(fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, prefix, histogram.count()));
+    const std::string braced = labels.empty() ? std::string() : "{" + std::string(labels) + "}";
+    out->append(fmt::format("{}_sum{} {}\n", name, braced, value(histogram.sum())));
+    out->append(fmt::format("{}_count{} {}\n", name, braced, histogram.count()));
+}
+
 void Metrics::ObserveRequest(std::string_view route,
                              std::string_view method,
                              int status,
                              Duration duration) {
     const std::int64_t us = std::max<std::int64_t>(duration.count(), 0);
-    std::size_t bucket = 0;
-    while (bucket < kBucketCount && us > kBucketBoundsUs[bucket]) {
-        ++bucket;
-    }
     const std::lock_guard lock(mutex_);
     ++requests_[{std::string(route), std::string(method), status}];
     auto it = durations_.find(route);
     if (it == durations_.end()) {
-        it = durations_.emplace(std::string(route), Histogram{}).first;
-        it->second.counts.assign(kBucketCount + 1, 0);
+        it = durations_.emplace(std::string(route), Histogram(kLatencyBoundsUs)).first;
     }
-    ++it->second.counts[bucket];
-    ++it->second.count;
-    it->second.sum_us += us;
+    it->second.Observe(us);
 }
 
 void Metrics::AddOpenConnections(std::int64_t delta) {
     connections_open_.fetch_add(delta);
 }
 
+void Metrics::AddCollector(Collector collect) {
+    const std::lock_guard lock(mutex_);
+    collectors_.push_back(std::move(collect));
+}
+
 std::string Metrics::Render() const {
     std::string out;
-    const std::lock_guard lock(mutex_);
-    out.append("# HELP http_requests_total HTTP requests answered, by route pattern.\n");
-    out.append("# TYPE http_requests_total counter\n");
-    for (const auto& [key, count] : requests_) {
-        const auto& [route, method, status] = key;
-        out.append(
-            fmt::format("http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                        EscapeLabel(route),
-                        EscapeLabel(method),
-                        status,
-                        count));
-    }
-    out.append("# HELP http_request_duration_seconds Time from a whole request to its response.\n");
-    out.append("# TYPE http_request_duration_seconds histogram\n");
-    for (const auto& [route, histogram] : durations_) {
-        const std::string label = EscapeLabel(route);
-        std::uint64_t cumulative = 0;
-        for (std::size_t i = 0; i < kBucketCount; ++i) {
-            cumulative += histogram.counts[i];
+    std::vector<Collector> collectors;
+    {
+        const std::lock_guard lock(mutex_);
+        AppendMetricFamily(
+            &out, "http_requests_total", "counter", "HTTP requests answered, by route pattern.");
+        for (const auto& [key, count] : requests_) {
+            const auto& [route, method, status] = key;
             out.append(
-                fmt::format("http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                            label,
-                            Seconds(kBucketBoundsUs[i]),
-                            cumulative));
+                fmt::format("http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                            EscapeLabel(route),
+                            EscapeLabel(method),
+                            status,
+                            count));
         }
-        out.append(
-            fmt::format("http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
-                        label,
-                        histogram.count));
-        out.append(fmt::format("http_request_duration_seconds_sum{{route=\"{}\"}} {}\n",
-                               label,
-                               Seconds(histogram.sum_us)));
-        out.append(fmt::format(
-            "http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label, histogram.count));
+        AppendMetricFamily(&out,
+                           "http_request_duration_seconds",
+                           "histogram",
+                           "Time from a whole request to its response.");
+        for (const auto& [route, histogram] : durations_) {
+            AppendHistogram(&out,
+                            "http_request_duration_seconds",
+                            fmt::format("route=\"{}\"", EscapeLabel(route)),
+                            histogram,
+                            MetricUnit::kMicroseconds);
+        }
+        collectors = collectors_;
     }
-    out.append("# HELP http_connections_open HTTP connections open now.\n");
-    out.append("# TYPE http_connections_open gauge\n");
-    out.append(fmt::format("http_connections_open {}\n", connections_open_.load()));
+    AppendMetricFamily(&out, "http_connections_open", "gauge", "HTTP connections open now.");
+    AppendMetricSample(&out, "http_connections_open", "", connections_open_.load());
+    // Outside the lock: a collector takes its own module's locks.
+    for (const Collector& collect : collectors) {
+        collect(&out);
+    }
     return out;
 }
 

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
+#include <string>
+
 #include "api/api.h"
 
 namespace candor::api {
@@ -75,6 +79,37 @@ TEST(MetricsTest, RendersPrometheusText) {
     EXPECT_NE(text.find("http_request_duration_seconds_sum{route=\"/v1/x\\\"y\"} 0.0007"),
               std::string::npos);
     EXPECT_NE(text.find("http_connections_open 2"), std::string::npos);
+}
+
+TEST(MetricsTest, CollectorsAppendTheirSeries) {
+    // Proves a collector's families follow the HTTP series at every render, and a count
+    // histogram without labels renders cumulative integer buckets, +Inf, _sum and _count.
+    static constexpr std::array<std::int64_t, 2> kBounds = {1, 10};
+    Histogram sizes(kBounds);
+    sizes.Observe(1);
+    sizes.Observe(7);
+    sizes.Observe(40);
+    Metrics metrics;
+    int renders = 0;
+    metrics.AddCollector([&](std::string* out) {
+        ++renders;
+        AppendMetricFamily(out, "x_total", "counter", "Things.");
+        AppendMetricSample(out, "x_total", "", 3);
+        AppendMetricFamily(out, "x_sizes", "histogram", "Sizes.");
+        AppendHistogram(out, "x_sizes", "", sizes, MetricUnit::kCount);
+    });
+    const std::string text = metrics.Render();
+    EXPECT_EQ(renders, 1);
+    EXPECT_NE(text.find("# HELP x_total Things.\n# TYPE x_total counter\nx_total 3\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("x_sizes_bucket{le=\"1\"} 1\nx_sizes_bucket{le=\"10\"} 2\n"
+                        "x_sizes_bucket{le=\"+Inf\"} 3\nx_sizes_sum 48\nx_sizes_count 3\n"),
+              std::string::npos)
+        << text;
+    EXPECT_LT(text.find("http_connections_open"), text.find("x_total"));
+    (void)metrics.Render();
+    EXPECT_EQ(renders, 2);
 }
 
 }  // namespace

@@ -27,13 +27,13 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <condition_variable>
 #include <exception>
-#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
 #include <type_traits>
 
 #include "api/api.h"
+#include "api/http_message.h"
 #include "core/log.h"
 #include "core/random.h"
 
@@ -118,42 +118,6 @@ struct Slot {
     std::optional<HttpResponse> response;
 };
 
-bool IsAcceptableRequestId(std::string_view id) {
-    if (id.empty() || id.size() > limits::kRequestIdBytesMax) {
-        return false;
-    }
-    for (const char c : id) {
-        if (c < '!' || c > '~') {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string GenerateRequestId(Random& random) {
-    constexpr std::string_view kHex = "0123456789abcdef";
-    std::string id;
-    id.reserve(32);
-    for (int word = 0; word < 2; ++word) {
-        std::uint64_t bits = random.Next();
-        for (int i = 0; i < 16; ++i) {
-            id.push_back(kHex[bits & 0xFU]);
-            bits >>= 4U;
-        }
-    }
-    return id;
-}
-
-std::string Lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
 // The method as a metrics label: any token is a valid HTTP method, so unknown ones share one
 // label and a client cannot grow the series without bound.
 std::string_view MethodLabel(std::string_view method) {
@@ -164,10 +128,6 @@ std::string_view MethodLabel(std::string_view method) {
         }
     }
     return "OTHER";
-}
-
-bool IsHttpError(const ErrorCodeAsio& ec) {
-    return ec.category() == http::make_error_code(http::error::bad_target).category();
 }
 
 }  // namespace
@@ -213,10 +173,6 @@ private:
                                        beast::flat_buffer& buffer,
                                        bool is_first);
     asio::awaitable<HttpResponse> Run(HttpRequest& request, const asio::any_io_executor& executor);
-    std::optional<Error> ReadFailure(const ErrorCodeAsio& ec) const;
-    static void Describe(const http::request<http::string_body>& header,
-                         Random& random,
-                         HttpRequest* request);
     template <class Stream>
     asio::awaitable<bool> Answer(Connection<Stream>& connection,
                                  const HttpRequest& request,
@@ -469,7 +425,7 @@ asio::awaitable<bool> Server::Impl::Answer(Connection<Stream>& connection,
     bool has_content_type = false;
     bool has_cache_control = false;
     for (auto& [name, value] : response.headers) {
-        const std::string lower = Lower(name);
+        const std::string lower = LowerAscii(name);
         has_content_type = has_content_type || lower == "content-type";
         has_cache_control = has_cache_control || lower == "cache-control";
         message.insert(name, value);
@@ -529,42 +485,6 @@ asio::awaitable<bool> Server::Impl::AwaitRequest(Connection<Stream>& connection,
     co_return true;
 }
 
-void Server::Impl::Describe(const http::request<http::string_body>& header,
-                            Random& random,
-                            HttpRequest* request) {
-    const auto id = header["X-Request-Id"];
-    request->request_id = IsAcceptableRequestId(std::string_view(id.data(), id.size()))
-                              ? std::string(id)
-                              : GenerateRequestId(random);
-    request->method = std::string(header.method_string());
-    request->target = std::string(header.target());
-    const std::size_t question = request->target.find('?');
-    request->path = request->target.substr(0, question);
-    if (question != std::string::npos) {
-        request->query = request->target.substr(question + 1);
-    }
-    for (const auto& field : header) {
-        std::string& value = request->headers[Lower(field.name_string())];
-        value += value.empty() ? std::string(field.value()) : ", " + std::string(field.value());
-    }
-}
-
-std::optional<Error> Server::Impl::ReadFailure(const ErrorCodeAsio& ec) const {
-    if (ec == http::error::header_limit) {
-        return MakeError(ErrorCode::kHeadersTooLarge,
-                         "The request line and headers exceed " +
-                             std::to_string(options_.header_bytes_max) + " bytes.");
-    }
-    if (ec == http::error::body_limit) {
-        return MakeError(ErrorCode::kPayloadTooLarge,
-                         "The body exceeds " + std::to_string(options_.body_bytes_max) + " bytes.");
-    }
-    if (IsHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        return MakeError(ErrorCode::kInvalidArgument, "Malformed HTTP request.");
-    }
-    return std::nullopt;  // timeouts and resets close without an answer
-}
-
 asio::awaitable<HttpResponse> Server::Impl::Run(HttpRequest& request,
                                                 const asio::any_io_executor& executor) {
     auto slot = std::make_shared<Slot>(executor);
@@ -618,15 +538,10 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection<Stream>& co
             stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         std::optional<Error> refusal;
         if (!ec) {
-            Describe(parser.get(), worker.random, &request);
-            const auto& fields = parser.get();
-            if (static_cast<std::size_t>(std::distance(fields.begin(), fields.end())) >
-                options_.headers_count_max) {
-                refusal =
-                    MakeError(ErrorCode::kHeadersTooLarge,
-                              "A request may carry at most " +
-                                  std::to_string(options_.headers_count_max) + " header fields.");
-            } else if (request.Header("expect") == "100-continue" && !parser.is_done()) {
+            DescribeRequest(parser.get(), worker.random, &request);
+            refusal = CheckHeaderCount(parser.get(), options_);
+            if (!refusal.has_value() && request.Header("expect") == "100-continue" &&
+                !parser.is_done()) {
                 http::response<http::empty_body> go_on(http::status::continue_, 11);
                 co_await http::async_write(
                     stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
@@ -637,7 +552,7 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection<Stream>& co
                 stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         }
         if (ec && !refusal.has_value()) {
-            refusal = ReadFailure(ec);
+            refusal = ReadFailure(ec, options_);
             if (!refusal.has_value()) {
                 co_return;
             }

@@ -97,6 +97,7 @@ int Serve(const config::Config& config) {
 
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
+    AddCommitterMetrics(metrics, committer);
     api::Router router;
     BuildRouter(
         router, metrics, [&is_ready] { return is_ready.load(); }, deps);

@@ -1,4 +1,5 @@
-// Files embedded into candord at build time by cmake/EmbedFiles.cmake: the OpenAPI document.
+// Files embedded into candord at build time by cmake/EmbedFiles.cmake: the OpenAPI document and
+// the HTML reference built from it.
 #pragma once
 
 #include <string_view>
@@ -11,7 +12,7 @@ struct EmbeddedFile {
     std::string_view content;
 };
 
-// docs/api/*.json, by file name.
+// "openapi.json" (docs/api/openapi.json) and "reference.html" (built by Redocly), by file name.
 const std::vector<EmbeddedFile>& ApiDocuments();
 
 }  // namespace candor::app

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "app/routes.h"
@@ -88,6 +90,44 @@ TEST(OpenApiTest, EveryRequestBodyRefusesUnknownFields) {
             EXPECT_EQ(schema.value("additionalProperties", true), false) << name;
         }
     }
+}
+
+// How many tags opening with `tag` in `html` have `text` between their name and their '>'.
+int TagsWith(std::string_view html, std::string_view tag, std::string_view text) {
+    int found = 0;
+    for (std::size_t at = html.find(tag); at != std::string_view::npos;
+         at = html.find(tag, at + 1)) {
+        const std::string_view rest = html.substr(at, html.find('>', at) - at);
+        found += rest.find(text) != std::string_view::npos ? 1 : 0;
+    }
+    return found;
+}
+
+TEST(OpenApiTest, DocsServesTheReferenceWithoutOutsideScripts) {
+    // Proves GET /docs answers 200 text/html titled with the contract's title, built from the
+    // contract (an operation id of it appears), and has no script or link tag that loads from
+    // elsewhere.
+    api::Router router;
+    RegisterOpenApi(router);
+    api::HttpRequest request;
+    request.method = "GET";
+    request.target = "/docs";
+    request.path = "/docs";
+    std::optional<api::HttpResponse> answer;
+    router.Dispatch(&request,
+                    api::Responder([&answer](api::HttpResponse response) { answer = response; }));
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->Header("content-type"), "text/html; charset=utf-8");
+    const nlohmann::json document = nlohmann::json::parse(OpenApiDocument());
+    const std::string title = document["info"]["title"];
+    EXPECT_NE(answer->body.find("<title>" + title), std::string::npos);
+    EXPECT_NE(answer->body.find("enrolMember"), std::string::npos);
+    // Minified scripts mention CDN addresses (icon sets Redoc can use), so look at the tags.
+    EXPECT_EQ(TagsWith(R"(<script>x</script><script src="https://cdn/x.js">)", "<script", "src="),
+              1);
+    EXPECT_EQ(TagsWith(answer->body, "<script", "src="), 0);
+    EXPECT_EQ(TagsWith(answer->body, "<link", "http"), 0);
 }
 
 }  // namespace

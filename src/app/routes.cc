@@ -316,13 +316,21 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterAccess(router, deps);
 }
 
-std::string_view OpenApiDocument() {
+namespace {
+
+std::string_view EmbeddedDocument(std::string_view name) {
     for (const EmbeddedFile& file : ApiDocuments()) {
-        if (file.name == "openapi.json") {
+        if (file.name == name) {
             return file.content;
         }
     }
     return {};
+}
+
+}  // namespace
+
+std::string_view OpenApiDocument() {
+    return EmbeddedDocument("openapi.json");
 }
 
 void RegisterOpenApi(api::Router& router) {
@@ -330,6 +338,13 @@ void RegisterOpenApi(api::Router& router) {
         api::HttpResponse response = api::HttpResponse::Json(200, std::string(OpenApiDocument()));
         // The contract is public and changes only with a new build.
         response.headers.emplace_back("Cache-Control", "public, max-age=300");
+        respond(std::move(response));
+    });
+    router.Add("GET", "/docs", [](const api::HttpRequest&, api::Responder respond) {
+        api::HttpResponse response;
+        response.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+        response.headers.emplace_back("Cache-Control", "public, max-age=300");
+        response.body = std::string(EmbeddedDocument("reference.html"));
         respond(std::move(response));
     });
 }

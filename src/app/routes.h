@@ -205,9 +205,14 @@ void RegisterAccess(api::Router& router, Deps& deps);
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);
 
-// GET /openapi.json: the embedded docs/api/openapi.json.
+// GET /openapi.json: the embedded docs/api/openapi.json; GET /docs: the HTML reference built
+// from it at build time (self-contained: Redoc's scripts are inlined, nothing loads from a CDN).
 void RegisterOpenApi(api::Router& router);
 std::string_view OpenApiDocument();
+
+// Adds the committer's series to `metrics`' exposition (committer_metrics.cc; docs/api.md).
+// REQUIRES: `committer` outlives `metrics`; called before the server starts.
+void AddCommitterMetrics(api::Metrics& metrics, const ledger::Committer& committer);
 
 // Every route candord serves: health, the ledger's routes and the OpenAPI document.
 // REQUIRES: `metrics` and `deps` outlive the router; `is_ready` is thread-safe.

@@ -23,7 +23,7 @@ void Committer::Submit(Request request, Callback done) {
     {
         std::unique_lock lock(mutex_);
         if (!stopping_ && queue_.size() < options_.queue_max) {
-            queue_.push_back(Pending{std::move(request), std::move(done)});
+            queue_.push_back(Pending{std::move(request), std::move(done), Stopwatch()});
             lock.unlock();
             wake_.notify_one();
             return;
@@ -60,7 +60,9 @@ void Committer::Stop() {
 
 CommitterStats Committer::stats() const {
     std::lock_guard lock(mutex_);
-    return stats_;
+    CommitterStats stats = stats_;
+    stats.queued = queue_.size();
+    return stats;
 }
 
 void Committer::Run() {
@@ -98,6 +100,12 @@ void Committer::Run() {
 // failing command the next batch starts with savepoints, so that a stream of failing
 // commands costs no more than savepoints always did.
 void Committer::RunBatch(std::vector<Pending>& batch) {
+    std::vector<std::int64_t> waits_us;
+    waits_us.reserve(batch.size());
+    for (const Pending& pending : batch) {
+        waits_us.push_back(pending.queued.ElapsedMicros());
+    }
+    const Stopwatch transaction;
     std::vector<Result<Outcome>> results;
     results.reserve(batch.size());
     Status status = store_.Begin();
@@ -126,10 +134,16 @@ void Committer::RunBatch(std::vector<Pending>& batch) {
     }
     is_cautious_ = std::any_of(
         results.begin(), results.end(), [](const Result<Outcome>& r) { return !r.has_value(); });
+    const std::int64_t transaction_us = transaction.ElapsedMicros();
     {
         std::lock_guard lock(mutex_);
         ++stats_.batches;
         stats_.commands += batch.size();
+        stats_.batch_commands.Observe(static_cast<std::int64_t>(batch.size()));
+        stats_.transaction_us.Observe(transaction_us);
+        for (const std::int64_t wait_us : waits_us) {
+            stats_.queue_wait_us.Observe(wait_us);
+        }
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         batch[i].done(std::move(results[i]));

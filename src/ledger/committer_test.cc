@@ -90,6 +90,14 @@ TEST(CommitterTest, ConcurrentSubmittersAllCommitInBatches) {
     EXPECT_EQ(stats.commands, static_cast<std::uint64_t>(kThreads * kEarnsPerThread));
     EXPECT_LT(stats.batches, stats.commands);
     EXPECT_EQ(stats.failed_commits, 0U);
+    // The histograms for /metrics agree with the counters: one batch size and one transaction
+    // time per batch, the sizes summing to the commands, one queue wait per command.
+    EXPECT_EQ(stats.batch_commands.count(), stats.batches);
+    EXPECT_EQ(stats.batch_commands.sum(), static_cast<std::int64_t>(stats.commands));
+    EXPECT_EQ(stats.transaction_us.count(), stats.batches);
+    EXPECT_GT(stats.transaction_us.sum(), 0);
+    EXPECT_EQ(stats.queue_wait_us.count(), stats.commands);
+    EXPECT_EQ(stats.queued, 0U);
     for (MemberId member : members) {
         EXPECT_EQ(PointsOf(t, member), kEarnsPerThread * (kEarnsPerThread + 1) / 2);
     }

@@ -14,6 +14,7 @@
 // that owns its Store). The Committer is thread-safe: any thread may Submit.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,6 +30,7 @@
 
 #include "core/amount.h"
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "core/ids.h"
 #include "core/kinds.h"
 #include "core/result.h"
@@ -278,10 +280,21 @@ struct CommitterOptions {
     std::size_t queue_max = 65'536;
 };
 
+// Bucket bounds of the committer's batch sizes, in commands; its times use kLatencyBoundsUs.
+inline constexpr std::array<std::int64_t, 12> kBatchCommandsBounds = {
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1'000, 2'000, 4'096};
+
 struct CommitterStats {
-    std::uint64_t batches = 0;
-    std::uint64_t commands = 0;
-    std::uint64_t failed_commits = 0;
+    std::uint64_t batches = 0;         // committed transactions
+    std::uint64_t commands = 0;        // commands in them, failed commands included
+    std::uint64_t failed_commits = 0;  // transactions whose commit failed (none took effect)
+    std::size_t queued = 0;            // commands waiting now
+    // Per committed batch, its commands: the sum is `commands`, the count `batches`.
+    Histogram batch_commands{kBatchCommandsBounds};
+    // Per committed command, from Submit until its batch started.
+    Histogram queue_wait_us{kLatencyBoundsUs};
+    // Per committed batch, the database's time: from Begin until Commit returned (fsync included).
+    Histogram transaction_us{kLatencyBoundsUs};
 };
 
 // Runs submitted requests on one thread, in transactions of up to batch_max commands. A failing
@@ -313,6 +326,7 @@ private:
     struct Pending {
         Request request;
         Callback done;
+        Stopwatch queued;  // since Submit
     };
 
     void Run();
