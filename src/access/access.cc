@@ -446,7 +446,7 @@ Result<std::optional<Access::Account>> Access::LoadAccount(SubjectKind kind,
                                                            std::int64_t subject_id) {
     if (kind == SubjectKind::kStaff) {
         CANDOR_ASSIGN_OR_RETURN(const auto staff, store_.FindStaff(StaffId(subject_id)));
-        if (!staff.has_value()) {
+        if (!staff.has_value() || staff->disabled_at.has_value()) {
             return std::optional<Account>();
         }
         std::string label = staff->display_name.empty() ? fmt::format("staff-{}", staff->id.value())
@@ -532,7 +532,7 @@ Result<Session> Access::LoginStaff(std::string_view email,
     }
     CANDOR_ASSIGN_OR_RETURN(const auto staff,
                             store_.FindStaffByEmailIndex(BlindIndex("staff-email", *normalized)));
-    if (!staff.has_value()) {
+    if (!staff.has_value() || staff->disabled_at.has_value()) {
         VerifyDummyPassword(password);
         return Unauthenticated(kBadLogin);
     }
@@ -545,6 +545,57 @@ Result<Session> Access::LoginStaff(std::string_view email,
                          staff->auth},
                  password,
                  code);
+}
+
+Result<std::vector<StaffInfo>> Access::ListStaff() {
+    CANDOR_ASSIGN_OR_RETURN(const auto rows, store_.ListStaff());
+    std::vector<StaffInfo> staff;
+    staff.reserve(rows.size());
+    for (const store::StaffRow& row : rows) {
+        staff.push_back(StaffInfo{row.id,
+                                  row.display_name,
+                                  static_cast<Role>(row.role),
+                                  row.auth.totp_confirmed,
+                                  row.created_at,
+                                  row.disabled_at});
+    }
+    return staff;
+}
+
+Status Access::DisableStaff(StaffId staff) {
+    return InTransaction([&]() -> Status {
+        const Timestamp now = clock_.Now();
+        CANDOR_ASSIGN_OR_RETURN(const bool disabled, store_.DisableStaff(staff, now));
+        if (!disabled) {
+            return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+        }
+        CANDOR_TRY(store_.RevokeSessionsOf(SubjectKind::kStaff, staff.value(), now));
+        return Ok();
+    });
+}
+
+Status Access::ChangeRole(StaffId staff, Role role) {
+    CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindStaff(staff));
+    if (!row.has_value() || row->disabled_at.has_value()) {
+        return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+    }
+    CANDOR_ASSIGN_OR_RETURN(const bool changed,
+                            store_.UpdateStaffRole(staff, static_cast<std::int64_t>(role)));
+    if (!changed) {
+        return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+    }
+    return Ok();
+}
+
+Status Access::RecordAudit(AuditRow row) {
+    row.at = clock_.Now();
+    CANDOR_ASSIGN_OR_RETURN(const std::int64_t id, store_.InsertAudit(row));
+    static_cast<void>(id);
+    return Ok();
+}
+
+Result<std::vector<AuditRow>> Access::ListAudit(std::int64_t before, std::size_t limit) {
+    return store_.ListAudit(before, limit);
 }
 
 // -- Members
@@ -823,7 +874,7 @@ Result<Principal> Access::Authenticate(std::string_view token) {
     if (row->subject_kind == SubjectKind::kStaff) {
         // The role is read each time, so a role change applies to live sessions at once.
         CANDOR_ASSIGN_OR_RETURN(const auto staff, store_.FindStaff(StaffId(row->subject_id)));
-        if (!staff.has_value()) {
+        if (!staff.has_value() || staff->disabled_at.has_value()) {
             return Unauthenticated(kBadSession);
         }
         principal.staff = staff->id;

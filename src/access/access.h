@@ -19,7 +19,7 @@
 // right and a code is needed; kLocked after limits::kLoginFailuresMax failures in a row, until
 // limits::kLoginLockoutMs have passed; kInvalidArgument for malformed input, naming the field;
 // kAlreadyExists for a taken email, phone or member; kForbidden for a call the principal may not
-// make; kStorage from the store.
+// make; kUnknownStaff for a staff id that names no (enabled) account; kStorage from the store.
 //
 // Thread-safety: an Access is used by one thread at a time, like the store::Store it is given.
 // Each call that writes runs its own store transaction: REQUIRES no transaction is open on the
@@ -170,6 +170,18 @@ struct TotpEnrolment {
     std::string otpauth_uri;    // for a QR code; contains the secret
 };
 
+// A staff account as ListStaff shows it: no email (not kept), no password or TOTP secret.
+struct StaffInfo {
+    StaffId id;
+    std::string display_name;
+    Role role = Role::kAdmin;
+    bool is_totp_enrolled = false;
+    Timestamp created_at;
+    std::optional<Timestamp> disabled_at;
+};
+
+using AuditRow = store::AuditRow;
+
 // ---- Authorization helpers
 
 // True when the key was granted `scope`, or was granted admin.
@@ -230,6 +242,18 @@ public:
                                std::string_view password,
                                std::string_view code);
 
+    // Every staff account, disabled ones too, oldest first.
+    Result<std::vector<StaffInfo>> ListStaff();
+
+    // Disables an account for good and ends its sessions: its logins and sessions answer
+    // kUnauthenticated like a wrong password. kUnknownStaff for an unknown or already disabled
+    // account.
+    Status DisableStaff(StaffId staff);
+
+    // Gives an account another role; live sessions have it at their next request.
+    // kUnknownStaff for an unknown account.
+    Status ChangeRole(StaffId staff, Role role);
+
     // -- Members
 
     // Gives an existing member a login (email or phone) and password. kUnknownMember,
@@ -270,6 +294,16 @@ public:
     Status ChangePassword(const Principal& principal,
                           std::string_view current_password,
                           std::string_view new_password);
+
+    // -- Audit log (docs/access.md, "Audit log")
+
+    // Appends `row` with its time set to now. REQUIRES: actor_kind is "key", "staff" or
+    // "member"; nothing in `row` is personal data or a secret.
+    Status RecordAudit(AuditRow row);
+
+    // At most `limit` rows older than the row with id `before` (0: from the newest), newest
+    // first.
+    Result<std::vector<AuditRow>> ListAudit(std::int64_t before, std::size_t limit);
 
 private:
     struct Account;

@@ -1,7 +1,8 @@
 // API keys and sessions over HTTP: POST /v1/keys, GET /v1/keys, POST /v1/keys/{id}/revoke,
 // POST /v1/auth/login and POST /v1/auth/logout. The access module does the work; this file
-// speaks JSON, cookies and Retry-After. A secret or token appears only in the one response that
-// hands it out, never in a log line (api's request log has the route pattern, not the body).
+// speaks JSON, cookies and Retry-After. Creating and revoking keys writes audit rows. A secret or
+// token appears only in the one response that hands it out, never in a log line (api's request log
+// has the route pattern, not the body).
 #include <string>
 #include <utility>
 #include <vector>
@@ -72,7 +73,7 @@ Result<KeyBody> ParseKeyBody(std::string_view body, std::string* field) {
 }
 
 void PostKey(Deps& deps,
-             const RequestContext& /*context*/,
+             const RequestContext& context,
              const api::HttpRequest& request,
              api::Responder respond) {
     std::string field;
@@ -91,6 +92,16 @@ void PostKey(Deps& deps,
             created.error(),
             request,
             created.error().code == ErrorCode::kInvalidArgument ? "scopes" : std::string_view()));
+        return;
+    }
+    if (auto audited = RecordAudit(deps, context, request, "key.create", created->public_id, "");
+        !audited) {
+        // The key exists but its creation is not on record: refuse it rather than hand it out.
+        static_cast<void>(deps.access.Run<bool>([&created](access::Access& access) -> Result<bool> {
+            CANDOR_TRY(access.RevokeApiKey(created->public_id));
+            return true;
+        }));
+        respond(api::Problem(audited.error(), request));
         return;
     }
     const nlohmann::json document = {{"id", created->public_id},
@@ -127,7 +138,7 @@ void ListKeys(Deps& deps,
 }
 
 void RevokeKey(Deps& deps,
-               const RequestContext& /*context*/,
+               const RequestContext& context,
                const api::HttpRequest& request,
                api::Responder respond) {
     std::string field;
@@ -143,6 +154,12 @@ void RevokeKey(Deps& deps,
     });
     if (!revoked) {
         respond(api::Problem(revoked.error(), request));
+        return;
+    }
+    // The key is revoked either way; a failed audit write is logged by RecordAudit and answered
+    // as an error so that the client retries (a second revoke answers 404).
+    if (auto audited = RecordAudit(deps, context, request, "key.revoke", public_id, ""); !audited) {
+        respond(api::Problem(audited.error(), request));
         return;
     }
     const nlohmann::json document = {{"id", public_id}, {"revoked", true}};
@@ -175,21 +192,10 @@ Result<LoginBody> ParseLoginBody(std::string_view body, std::string* field) {
     return login;
 }
 
-// Logins hash with Argon2id (bounded by the PasswordHasher): this runs on the server's thread.
-// TODO(#3): move logins to a worker pool so a burst of them cannot stall other requests.
-void PostLogin(Deps& deps,
-               const RequestContext& /*context*/,
-               const api::HttpRequest& request,
-               api::Responder respond) {
-    std::string field;
-    auto body = ParseLoginBody(request.body, &field);
-    if (!body) {
-        respond(api::Problem(body.error(), request, field));
-        return;
-    }
+api::HttpResponse Login(Deps& deps, const api::HttpRequest& request, const LoginBody& body) {
     auto session = deps.access.Run<access::Session>([&body](access::Access& access) {
-        return body->kind == "staff" ? access.LoginStaff(body->login, body->password, body->code)
-                                     : access.LoginMember(body->login, body->password, body->code);
+        return body.kind == "staff" ? access.LoginStaff(body.login, body.password, body.code)
+                                    : access.LoginMember(body.login, body.password, body.code);
     });
     if (!session) {
         // One answer for every wrong credential (the access module words it); the lockout says
@@ -202,18 +208,34 @@ void PostLogin(Deps& deps,
             response.headers.emplace_back("Retry-After",
                                           std::to_string(limits::kLoginLockoutMs / 1000));
         }
-        respond(std::move(response));
-        return;
+        return response;
     }
     const nlohmann::json document = {{"token", session->token},
-                                     {"kind", body->kind},
+                                     {"kind", body.kind},
                                      {"expires_at", FormatRfc3339(session->principal.expires_at)},
                                      {"is_enrolment_only", session->principal.is_enrolment_only}};
     api::HttpResponse response = api::HttpResponse::Json(200, document.dump());
     response.headers.emplace_back(
         "Set-Cookie",
         std::string(kSessionCookie) + "=" + session->token + std::string(kCookieAttributes));
-    respond(std::move(response));
+    return response;
+}
+
+// Logins verify an Argon2id hash (~0.1 s): they run on the password workers, never on the
+// server's event loops.
+void PostLogin(Deps& deps,
+               const RequestContext& /*context*/,
+               const api::HttpRequest& request,
+               api::Responder respond) {
+    std::string field;
+    auto body = ParseLoginBody(request.body, &field);
+    if (!body) {
+        respond(api::Problem(body.error(), request, field));
+        return;
+    }
+    RunPasswordJob(deps, request, std::move(respond), [&deps, &request, body = std::move(*body)] {
+        return Login(deps, request, body);
+    });
 }
 
 void PostLogout(Deps& deps,

@@ -219,7 +219,10 @@ int Serve(const Flags& flags) {
     ReadPool reads(flags.db, clock);
     crypto::PasswordHasher hasher(limits::kPasswordHashesConcurrentMax);
     AccessPool access(flags.db, clock, hasher, *index_key);
-    Deps deps{committer, reads, access};
+    api::RateLimiter rates(clock);
+    // As many workers as hashes may run at once: more would only wait on the hasher.
+    WorkerPool workers(limits::kPasswordHashesConcurrentMax);
+    Deps deps{committer, reads, access, rates, workers};
     if (flags.bootstrap_admin_key) {
         if (auto made = BootstrapAdminKey(access); !made) {
             committer.Stop();
