@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -453,6 +454,29 @@ TEST_F(AppAuthTest, LoginsWaitForPasswordWorkersWhileOtherRequestsAreServed) {
     release.set_value();
     ASSERT_EQ(answer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
     EXPECT_EQ(answer.get().status, 401);
+}
+
+TEST(WorkerPoolTest, RefusesBeyondItsQueueRunsTheQueueAtStopThenRefuses) {
+    // Proves the queue is bounded by kPasswordJobsQueuedMax while the worker is busy, Stop runs
+    // every job that was queued before joining, and a stopped pool refuses new jobs.
+    WorkerPool pool(1);
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::promise<void> started;
+    ASSERT_TRUE(pool.Submit([released, &started] {
+        started.set_value();
+        released.wait();
+    }));
+    started.get_future().wait();
+    std::atomic<std::size_t> ran{0};
+    for (std::size_t i = 0; i < limits::kPasswordJobsQueuedMax; ++i) {
+        ASSERT_TRUE(pool.Submit([&ran] { ran.fetch_add(1); })) << i;
+    }
+    EXPECT_FALSE(pool.Submit([&ran] { ran.fetch_add(1); }));
+    release.set_value();
+    pool.Stop();
+    EXPECT_EQ(ran.load(), limits::kPasswordJobsQueuedMax);
+    EXPECT_FALSE(pool.Submit([] {}));
 }
 
 TEST_F(AppAuthTest, StaffAreCreatedEnrolTotpChangeRoleAndAreDisabledWithAnAuditTrail) {

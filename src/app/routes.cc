@@ -286,20 +286,26 @@ WorkerPool::WorkerPool(std::size_t threads) {
 }
 
 WorkerPool::~WorkerPool() {
+    Stop();
+}
+
+void WorkerPool::Stop() {
     {
         const std::lock_guard lock(mutex_);
         is_stopping_ = true;
     }
     ready_.notify_all();
     for (std::thread& thread : threads_) {
-        thread.join();
+        if (thread.joinable()) {
+            thread.join();
+        }
     }
 }
 
 bool WorkerPool::Submit(std::function<void()> job) {
     {
         const std::lock_guard lock(mutex_);
-        if (jobs_.size() >= limits::kPasswordJobsQueuedMax) {
+        if (is_stopping_ || jobs_.size() >= limits::kPasswordJobsQueuedMax) {
             return false;
         }
         jobs_.push_back(std::move(job));

@@ -106,8 +106,8 @@ private:
 // A few threads for slow, blocking calls (Argon2id in logins, credential enrolments and password
 // changes), so that they never run on the server's event loops: a burst of logins then waits
 // here while other requests are answered. Jobs wait in a queue of at most
-// limits::kPasswordJobsQueuedMax. The destructor runs the jobs already queued, then joins.
-// Thread-safe.
+// limits::kPasswordJobsQueuedMax. Stop (or the destructor) runs the jobs already queued, then
+// joins. Thread-safe.
 class WorkerPool {
 public:
     // REQUIRES: threads >= 1.
@@ -117,8 +117,13 @@ public:
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    // Queues `job` for a worker thread; false (and `job` dropped) when the queue is full.
+    // Queues `job` for a worker thread; false (and `job` dropped) when the queue is full or the
+    // pool has stopped.
     bool Submit(std::function<void()> job);
+
+    // Runs the queued jobs and joins the threads; later Submits answer false. Idempotent. Call it
+    // while what the jobs use (Deps, the server) is still alive.
+    void Stop();
 
 private:
     void Work();
