@@ -347,7 +347,8 @@ Result<CreatedApiKey> Access::CreateApiKey(std::string_view name,
                                            const std::vector<std::string>& scopes,
                                            std::string_view store_binding,
                                            std::string_view channel_binding,
-                                           std::int64_t rate_per_minute) {
+                                           std::int64_t rate_per_minute,
+                                           std::optional<AuditRow> audit) {
     if (Trim(name).empty() || name.size() > limits::kApiKeyNameBytesMax) {
         return MakeError(ErrorCode::kInvalidArgument,
                          fmt::format("name: must be 1 to {} bytes", limits::kApiKeyNameBytesMax));
@@ -380,7 +381,11 @@ Result<CreatedApiKey> Access::CreateApiKey(std::string_view name,
         std::array<std::uint8_t, kApiKeyPublicIdBytes> id_bytes{};
         crypto::RandomBytes(id_bytes);
         row.public_id = crypto::ToHex(id_bytes);
-        auto id = store_.InsertApiKey(row);
+        auto id = InTransaction([&]() -> Result<ApiKeyId> {
+            CANDOR_ASSIGN_OR_RETURN(const ApiKeyId inserted, store_.InsertApiKey(row));
+            CANDOR_TRY(InsertAudit(audit, row.public_id));
+            return inserted;
+        });
         if (id) {
             return CreatedApiKey{
                 *id, row.public_id, fmt::format("{}{}_{}", kApiKeyPrefix, row.public_id, secret)};
@@ -416,16 +421,18 @@ Result<ApiKeyPrincipal> Access::AuthenticateApiKey(std::string_view token) {
     return ToPrincipal(*row);
 }
 
-Status Access::RevokeApiKey(std::string_view public_id) {
-    CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindApiKeyByPublicId(public_id));
-    if (!row.has_value()) {
-        return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
-    }
-    CANDOR_ASSIGN_OR_RETURN(const bool revoked, store_.RevokeApiKey(row->id, clock_.Now()));
-    if (!revoked) {
-        return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
-    }
-    return Ok();
+Status Access::RevokeApiKey(std::string_view public_id, std::optional<AuditRow> audit) {
+    return InTransaction([&]() -> Status {
+        CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindApiKeyByPublicId(public_id));
+        if (!row.has_value()) {
+            return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
+        }
+        CANDOR_ASSIGN_OR_RETURN(const bool revoked, store_.RevokeApiKey(row->id, clock_.Now()));
+        if (!revoked) {
+            return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
+        }
+        return InsertAudit(std::move(audit), public_id);
+    });
 }
 
 Result<std::vector<ApiKeyInfo>> Access::ListApiKeys() {
@@ -486,7 +493,8 @@ Status Access::RecordFailure(const Account& account) {
 Result<StaffId> Access::CreateStaff(std::string_view email,
                                     std::string_view display_name,
                                     std::string_view password,
-                                    Role role) {
+                                    Role role,
+                                    std::optional<AuditRow> audit) {
     CANDOR_ASSIGN_OR_RETURN(const std::string normalized, NormalizeLogin(email));
     if (normalized.find('@') == std::string::npos) {
         return MakeError(ErrorCode::kInvalidArgument, "email: not a valid email address");
@@ -516,7 +524,11 @@ Result<StaffId> Access::CreateStaff(std::string_view email,
     row.auth.totp_last_step = crypto::kTotpNoStepUsed;
     row.auth.password_changed_at = now;
     row.created_at = now;
-    auto id = store_.InsertStaff(row);
+    auto id = InTransaction([&]() -> Result<StaffId> {
+        CANDOR_ASSIGN_OR_RETURN(const StaffId inserted, store_.InsertStaff(row));
+        CANDOR_TRY(InsertAudit(audit, std::to_string(inserted.value())));
+        return inserted;
+    });
     if (!id && id.error().code == ErrorCode::kAlreadyExists) {
         return MakeError(ErrorCode::kAlreadyExists, "a staff account with this email exists");
     }
@@ -562,7 +574,7 @@ Result<std::vector<StaffInfo>> Access::ListStaff() {
     return staff;
 }
 
-Status Access::DisableStaff(StaffId staff) {
+Status Access::DisableStaff(StaffId staff, std::optional<AuditRow> audit) {
     return InTransaction([&]() -> Status {
         const Timestamp now = clock_.Now();
         CANDOR_ASSIGN_OR_RETURN(const bool disabled, store_.DisableStaff(staff, now));
@@ -570,28 +582,40 @@ Status Access::DisableStaff(StaffId staff) {
             return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
         }
         CANDOR_TRY(store_.RevokeSessionsOf(SubjectKind::kStaff, staff.value(), now));
-        return Ok();
+        return InsertAudit(std::move(audit), std::to_string(staff.value()));
     });
 }
 
-Status Access::ChangeRole(StaffId staff, Role role) {
-    CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindStaff(staff));
-    if (!row.has_value() || row->disabled_at.has_value()) {
-        return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+Status Access::ChangeRole(StaffId staff, Role role, std::optional<AuditRow> audit) {
+    return InTransaction([&]() -> Status {
+        CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindStaff(staff));
+        if (!row.has_value() || row->disabled_at.has_value()) {
+            return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+        }
+        CANDOR_ASSIGN_OR_RETURN(const bool changed,
+                                store_.UpdateStaffRole(staff, static_cast<std::int64_t>(role)));
+        if (!changed) {
+            return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+        }
+        return InsertAudit(std::move(audit), std::to_string(staff.value()));
+    });
+}
+
+Status Access::InsertAudit(std::optional<AuditRow> audit, std::string_view target) {
+    if (!audit.has_value()) {
+        return Ok();
     }
-    CANDOR_ASSIGN_OR_RETURN(const bool changed,
-                            store_.UpdateStaffRole(staff, static_cast<std::int64_t>(role)));
-    if (!changed) {
-        return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+    audit->at = clock_.Now();
+    if (!target.empty()) {
+        audit->target = std::string(target);
     }
+    CANDOR_ASSIGN_OR_RETURN(const std::int64_t id, store_.InsertAudit(*audit));
+    static_cast<void>(id);
     return Ok();
 }
 
 Status Access::RecordAudit(AuditRow row) {
-    row.at = clock_.Now();
-    CANDOR_ASSIGN_OR_RETURN(const std::int64_t id, store_.InsertAudit(row));
-    static_cast<void>(id);
-    return Ok();
+    return InsertAudit(std::move(row));
 }
 
 Result<std::vector<AuditRow>> Access::ListAudit(std::int64_t before, std::size_t limit) {

@@ -507,6 +507,32 @@ TEST_F(AccessStaffAdminTest, DisabledStaffCannotLogInAndLoseTheirSessions) {
     EXPECT_EQ((*staff)[0].disabled_at, std::optional<Timestamp>(clock_.Now() - seconds(30)));
 }
 
+TEST_F(AccessStaffAdminTest, AuditRowsCommitWithTheirActionOrNotAtAll) {
+    // Proves an action's audit row is written in the action's transaction: a created key's row
+    // names the new key; a failed action (unknown key) writes no row; and a row the store
+    // refuses (an actor kind outside the CHECK) undoes its action (the key stays live).
+    AuditRow audit;
+    audit.actor_kind = "staff";
+    audit.actor_id = "1";
+    audit.action = "key.create";
+    audit.request_id = "req-2";
+    auto created = access_->CreateApiKey("till", {"events:write"}, "", "", 0, audit);
+    ASSERT_TRUE(created.has_value());
+    audit.action = "key.revoke";
+    EXPECT_EQ(CodeOf(access_->RevokeApiKey("000000000000", audit)), ErrorCode::kUnknownApiKey);
+    EXPECT_EQ(CodeOf(access_->DisableStaff(StaffId(404), audit)), ErrorCode::kUnknownStaff);
+    AuditRow refused = audit;
+    refused.actor_kind = "robot";
+    EXPECT_FALSE(access_->RevokeApiKey(created->public_id, refused).has_value());
+    EXPECT_TRUE(access_->AuthenticateApiKey(created->token).has_value());
+    auto rows = access_->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    ASSERT_EQ(rows->size(), 1U);
+    EXPECT_EQ((*rows)[0].action, "key.create");
+    EXPECT_EQ((*rows)[0].target, created->public_id);
+    EXPECT_EQ((*rows)[0].at, clock_.Now());
+}
+
 TEST_F(AccessStaffAdminTest, AuditRowsAreStampedWithTheClock) {
     // Proves RecordAudit stamps the row with the Clock's time and ListAudit pages newest first.
     AuditRow row;

@@ -82,9 +82,13 @@ void PostKey(Deps& deps,
         respond(api::Problem(body.error(), request, field));
         return;
     }
-    auto created = deps.access.Run<access::CreatedApiKey>([&body](access::Access& access) {
-        return access.CreateApiKey(
-            body->name, body->scopes, body->store, body->channel, body->rate_per_minute);
+    auto created = deps.access.Run<access::CreatedApiKey>([&](access::Access& access) {
+        return access.CreateApiKey(body->name,
+                                   body->scopes,
+                                   body->store,
+                                   body->channel,
+                                   body->rate_per_minute,
+                                   AuditOf(context, request, "key.create"));
     });
     if (!created) {
         // The access module names the bad field in its message; scopes are the usual one.
@@ -92,16 +96,6 @@ void PostKey(Deps& deps,
             created.error(),
             request,
             created.error().code == ErrorCode::kInvalidArgument ? "scopes" : std::string_view()));
-        return;
-    }
-    if (auto audited = RecordAudit(deps, context, request, "key.create", created->public_id, "");
-        !audited) {
-        // The key exists but its creation is not on record: refuse it rather than hand it out.
-        static_cast<void>(deps.access.Run<bool>([&created](access::Access& access) -> Result<bool> {
-            CANDOR_TRY(access.RevokeApiKey(created->public_id));
-            return true;
-        }));
-        respond(api::Problem(audited.error(), request));
         return;
     }
     const nlohmann::json document = {{"id", created->public_id},
@@ -148,18 +142,12 @@ void RevokeKey(Deps& deps,
         return;
     }
     const std::string public_id(request.Param("id"));
-    auto revoked = deps.access.Run<bool>([&public_id](access::Access& access) -> Result<bool> {
-        CANDOR_TRY(access.RevokeApiKey(public_id));
+    auto revoked = deps.access.Run<bool>([&](access::Access& access) -> Result<bool> {
+        CANDOR_TRY(access.RevokeApiKey(public_id, AuditOf(context, request, "key.revoke")));
         return true;
     });
     if (!revoked) {
         respond(api::Problem(revoked.error(), request));
-        return;
-    }
-    // The key is revoked either way; a failed audit write is logged by RecordAudit and answered
-    // as an error so that the client retries (a second revoke answers 404).
-    if (auto audited = RecordAudit(deps, context, request, "key.revoke", public_id, ""); !audited) {
-        respond(api::Problem(audited.error(), request));
         return;
     }
     const nlohmann::json document = {{"id", public_id}, {"revoked", true}};

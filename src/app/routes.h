@@ -272,9 +272,16 @@ void RegisterAccess(api::Router& router, Deps& deps);
 // (staff.cc; docs/api.md, "Accounts").
 void RegisterStaff(api::Router& router, Deps& deps);
 
-// Writes an audit row for `action` on `target` by the caller of `request` (a key, a staff member
-// or a member), with the request's id. Never pass personal data or secrets. kStorage (logged)
-// when the row could not be written.
+// The audit row of `action` by the caller of `request` (a key, a staff member or a member), with
+// the request's id; the access call that takes it sets its target and time, in the action's own
+// transaction. Never pass personal data or secrets.
+access::AuditRow AuditOf(const RequestContext& context,
+                         const api::HttpRequest& request,
+                         std::string_view action,
+                         std::string_view reason = {});
+
+// Writes AuditOf(...) for `target` on its own, for actions outside access (adjustments).
+// kStorage (logged) when the row could not be written.
 Status RecordAudit(Deps& deps,
                    const RequestContext& context,
                    const api::HttpRequest& request,

@@ -113,8 +113,12 @@ void PostStaff(Deps& deps,
     }
     RunPasswordJob(
         deps, request, std::move(respond), [&deps, &request, context, body = std::move(*body)] {
-            auto created = deps.access.Run<StaffId>([&body](access::Access& access) {
-                return access.CreateStaff(body.email, body.display_name, body.password, body.role);
+            auto created = deps.access.Run<StaffId>([&](access::Access& access) {
+                return access.CreateStaff(body.email,
+                                          body.display_name,
+                                          body.password,
+                                          body.role,
+                                          AuditOf(context, request, "staff.create"));
             });
             if (!created) {
                 const bool is_taken = created.error().code == ErrorCode::kAlreadyExists;
@@ -123,11 +127,6 @@ void PostStaff(Deps& deps,
                                              : created.error(),
                                     request,
                                     is_taken ? "email" : "");
-            }
-            const std::string id = std::to_string(created->value());
-            if (auto audited = RecordAudit(deps, context, request, "staff.create", id, "");
-                !audited) {
-                return api::Problem(audited.error(), request);
             }
             access::StaffInfo info{*created, body.display_name, body.role, false, {}, {}};
             nlohmann::json document = StaffJson(info);
@@ -194,21 +193,17 @@ void PostStaffAction(Deps& deps,
         respond(api::Problem(id.error(), request));
         return;
     }
+    const std::string action = is_role_change
+                                   ? "staff.role." + std::string(access::RoleName(*body->role))
+                                   : "staff.disable";
+    access::AuditRow audit = AuditOf(context, request, action, body->reason);
     auto done = deps.access.Run<bool>([&](access::Access& access) -> Result<bool> {
-        CANDOR_TRY(is_role_change ? access.ChangeRole(*id, *body->role) : access.DisableStaff(*id));
+        CANDOR_TRY(is_role_change ? access.ChangeRole(*id, *body->role, std::move(audit))
+                                  : access.DisableStaff(*id, std::move(audit)));
         return true;
     });
     if (!done) {
         respond(api::Problem(done.error(), request));
-        return;
-    }
-    const std::string target = std::to_string(id->value());
-    const std::string action = is_role_change
-                                   ? "staff.role." + std::string(access::RoleName(*body->role))
-                                   : "staff.disable";
-    if (auto audited = RecordAudit(deps, context, request, action, target, body->reason);
-        !audited) {
-        respond(api::Problem(audited.error(), request));
         return;
     }
     auto staff = deps.access.Run<std::vector<access::StaffInfo>>(
@@ -404,12 +399,10 @@ void GetAudit(Deps& deps,
 
 }  // namespace
 
-Status RecordAudit(Deps& deps,
-                   const RequestContext& context,
-                   const api::HttpRequest& request,
-                   std::string_view action,
-                   std::string_view target,
-                   std::string_view reason) {
+access::AuditRow AuditOf(const RequestContext& context,
+                         const api::HttpRequest& request,
+                         std::string_view action,
+                         std::string_view reason) {
     access::AuditRow row;
     if (context.key) {
         row.actor_kind = "key";
@@ -422,9 +415,19 @@ Status RecordAudit(Deps& deps,
         row.actor_id = context.principal ? std::to_string(context.principal->member.value()) : "";
     }
     row.action = std::string(action);
-    row.target = std::string(target);
     row.reason = std::string(reason);
     row.request_id = request.request_id;
+    return row;
+}
+
+Status RecordAudit(Deps& deps,
+                   const RequestContext& context,
+                   const api::HttpRequest& request,
+                   std::string_view action,
+                   std::string_view target,
+                   std::string_view reason) {
+    access::AuditRow row = AuditOf(context, request, action, reason);
+    row.target = std::string(target);
     auto recorded = deps.access.Run<bool>([&row](access::Access& access) -> Result<bool> {
         CANDOR_TRY(access.RecordAudit(std::move(row)));
         return true;

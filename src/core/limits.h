@@ -71,7 +71,7 @@ inline constexpr std::size_t kRecoveryCodesCount = 10;
 inline constexpr std::size_t kLoginBytesMax = 254;
 inline constexpr std::size_t kApiKeyNameBytesMax = 100;
 inline constexpr std::size_t kApiKeyBindingBytesMax = 64;
-// Requests per minute an API key may be given; 0 means the server's default.
+// Requests per minute an API key may be given; 0 means no limit of its own.
 inline constexpr std::int64_t kApiKeyRatePerMinuteMax = 1'000'000;
 // Rate limiting (api::RateLimiter): requests per minute a client without credentials may make
 // from one address to the public routes (logins), buckets kept per shard before idle ones are
