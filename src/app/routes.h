@@ -141,7 +141,7 @@ struct Deps {
     ReadPool& reads;
     AccessPool& access;
     api::RateLimiter& rates;  // per-key and per-address request rates
-    WorkerPool& workers;      // where Argon2id runs (RunPasswordJob)
+    WorkerPool& workers;      // Argon2id (RunPasswordJob) and adjustments' audit rows
 };
 
 // Who is asking, as AddRoute found out before the handler runs.
