@@ -347,7 +347,8 @@ Result<CreatedApiKey> Access::CreateApiKey(std::string_view name,
                                            const std::vector<std::string>& scopes,
                                            std::string_view store_binding,
                                            std::string_view channel_binding,
-                                           std::int64_t rate_per_minute) {
+                                           std::int64_t rate_per_minute,
+                                           std::optional<AuditRow> audit) {
     if (Trim(name).empty() || name.size() > limits::kApiKeyNameBytesMax) {
         return MakeError(ErrorCode::kInvalidArgument,
                          fmt::format("name: must be 1 to {} bytes", limits::kApiKeyNameBytesMax));
@@ -380,7 +381,11 @@ Result<CreatedApiKey> Access::CreateApiKey(std::string_view name,
         std::array<std::uint8_t, kApiKeyPublicIdBytes> id_bytes{};
         crypto::RandomBytes(id_bytes);
         row.public_id = crypto::ToHex(id_bytes);
-        auto id = store_.InsertApiKey(row);
+        auto id = InTransaction([&]() -> Result<ApiKeyId> {
+            CANDOR_ASSIGN_OR_RETURN(const ApiKeyId inserted, store_.InsertApiKey(row));
+            CANDOR_TRY(InsertAudit(audit, row.public_id));
+            return inserted;
+        });
         if (id) {
             return CreatedApiKey{
                 *id, row.public_id, fmt::format("{}{}_{}", kApiKeyPrefix, row.public_id, secret)};
@@ -416,16 +421,18 @@ Result<ApiKeyPrincipal> Access::AuthenticateApiKey(std::string_view token) {
     return ToPrincipal(*row);
 }
 
-Status Access::RevokeApiKey(std::string_view public_id) {
-    CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindApiKeyByPublicId(public_id));
-    if (!row.has_value()) {
-        return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
-    }
-    CANDOR_ASSIGN_OR_RETURN(const bool revoked, store_.RevokeApiKey(row->id, clock_.Now()));
-    if (!revoked) {
-        return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
-    }
-    return Ok();
+Status Access::RevokeApiKey(std::string_view public_id, std::optional<AuditRow> audit) {
+    return InTransaction([&]() -> Status {
+        CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindApiKeyByPublicId(public_id));
+        if (!row.has_value()) {
+            return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
+        }
+        CANDOR_ASSIGN_OR_RETURN(const bool revoked, store_.RevokeApiKey(row->id, clock_.Now()));
+        if (!revoked) {
+            return MakeError(ErrorCode::kUnknownApiKey, "no live API key has this id");
+        }
+        return InsertAudit(std::move(audit), public_id);
+    });
 }
 
 Result<std::vector<ApiKeyInfo>> Access::ListApiKeys() {
@@ -446,7 +453,7 @@ Result<std::optional<Access::Account>> Access::LoadAccount(SubjectKind kind,
                                                            std::int64_t subject_id) {
     if (kind == SubjectKind::kStaff) {
         CANDOR_ASSIGN_OR_RETURN(const auto staff, store_.FindStaff(StaffId(subject_id)));
-        if (!staff.has_value()) {
+        if (!staff.has_value() || staff->disabled_at.has_value()) {
             return std::optional<Account>();
         }
         std::string label = staff->display_name.empty() ? fmt::format("staff-{}", staff->id.value())
@@ -486,7 +493,8 @@ Status Access::RecordFailure(const Account& account) {
 Result<StaffId> Access::CreateStaff(std::string_view email,
                                     std::string_view display_name,
                                     std::string_view password,
-                                    Role role) {
+                                    Role role,
+                                    std::optional<AuditRow> audit) {
     CANDOR_ASSIGN_OR_RETURN(const std::string normalized, NormalizeLogin(email));
     if (normalized.find('@') == std::string::npos) {
         return MakeError(ErrorCode::kInvalidArgument, "email: not a valid email address");
@@ -516,7 +524,11 @@ Result<StaffId> Access::CreateStaff(std::string_view email,
     row.auth.totp_last_step = crypto::kTotpNoStepUsed;
     row.auth.password_changed_at = now;
     row.created_at = now;
-    auto id = store_.InsertStaff(row);
+    auto id = InTransaction([&]() -> Result<StaffId> {
+        CANDOR_ASSIGN_OR_RETURN(const StaffId inserted, store_.InsertStaff(row));
+        CANDOR_TRY(InsertAudit(audit, std::to_string(inserted.value())));
+        return inserted;
+    });
     if (!id && id.error().code == ErrorCode::kAlreadyExists) {
         return MakeError(ErrorCode::kAlreadyExists, "a staff account with this email exists");
     }
@@ -532,7 +544,7 @@ Result<Session> Access::LoginStaff(std::string_view email,
     }
     CANDOR_ASSIGN_OR_RETURN(const auto staff,
                             store_.FindStaffByEmailIndex(BlindIndex("staff-email", *normalized)));
-    if (!staff.has_value()) {
+    if (!staff.has_value() || staff->disabled_at.has_value()) {
         VerifyDummyPassword(password);
         return Unauthenticated(kBadLogin);
     }
@@ -545,6 +557,69 @@ Result<Session> Access::LoginStaff(std::string_view email,
                          staff->auth},
                  password,
                  code);
+}
+
+Result<std::vector<StaffInfo>> Access::ListStaff() {
+    CANDOR_ASSIGN_OR_RETURN(const auto rows, store_.ListStaff());
+    std::vector<StaffInfo> staff;
+    staff.reserve(rows.size());
+    for (const store::StaffRow& row : rows) {
+        staff.push_back(StaffInfo{row.id,
+                                  row.display_name,
+                                  static_cast<Role>(row.role),
+                                  row.auth.totp_confirmed,
+                                  row.created_at,
+                                  row.disabled_at});
+    }
+    return staff;
+}
+
+Status Access::DisableStaff(StaffId staff, std::optional<AuditRow> audit) {
+    return InTransaction([&]() -> Status {
+        const Timestamp now = clock_.Now();
+        CANDOR_ASSIGN_OR_RETURN(const bool disabled, store_.DisableStaff(staff, now));
+        if (!disabled) {
+            return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+        }
+        CANDOR_TRY(store_.RevokeSessionsOf(SubjectKind::kStaff, staff.value(), now));
+        return InsertAudit(std::move(audit), std::to_string(staff.value()));
+    });
+}
+
+Status Access::ChangeRole(StaffId staff, Role role, std::optional<AuditRow> audit) {
+    return InTransaction([&]() -> Status {
+        CANDOR_ASSIGN_OR_RETURN(const auto row, store_.FindStaff(staff));
+        if (!row.has_value() || row->disabled_at.has_value()) {
+            return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+        }
+        CANDOR_ASSIGN_OR_RETURN(const bool changed,
+                                store_.UpdateStaffRole(staff, static_cast<std::int64_t>(role)));
+        if (!changed) {
+            return MakeError(ErrorCode::kUnknownStaff, "no enabled staff account has this id");
+        }
+        return InsertAudit(std::move(audit), std::to_string(staff.value()));
+    });
+}
+
+Status Access::InsertAudit(std::optional<AuditRow> audit, std::string_view target) {
+    if (!audit.has_value()) {
+        return Ok();
+    }
+    audit->at = clock_.Now();
+    if (!target.empty()) {
+        audit->target = std::string(target);
+    }
+    CANDOR_ASSIGN_OR_RETURN(const std::int64_t id, store_.InsertAudit(*audit));
+    static_cast<void>(id);
+    return Ok();
+}
+
+Status Access::RecordAudit(AuditRow row) {
+    return InsertAudit(std::move(row));
+}
+
+Result<std::vector<AuditRow>> Access::ListAudit(std::int64_t before, std::size_t limit) {
+    return store_.ListAudit(before, limit);
 }
 
 // -- Members
@@ -823,7 +898,7 @@ Result<Principal> Access::Authenticate(std::string_view token) {
     if (row->subject_kind == SubjectKind::kStaff) {
         // The role is read each time, so a role change applies to live sessions at once.
         CANDOR_ASSIGN_OR_RETURN(const auto staff, store_.FindStaff(StaffId(row->subject_id)));
-        if (!staff.has_value()) {
+        if (!staff.has_value() || staff->disabled_at.has_value()) {
             return Unauthenticated(kBadSession);
         }
         principal.staff = staff->id;

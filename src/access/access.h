@@ -19,7 +19,7 @@
 // right and a code is needed; kLocked after limits::kLoginFailuresMax failures in a row, until
 // limits::kLoginLockoutMs have passed; kInvalidArgument for malformed input, naming the field;
 // kAlreadyExists for a taken email, phone or member; kForbidden for a call the principal may not
-// make; kStorage from the store.
+// make; kUnknownStaff for a staff id that names no (enabled) account; kStorage from the store.
 //
 // Thread-safety: an Access is used by one thread at a time, like the store::Store it is given.
 // Each call that writes runs its own store transaction: REQUIRES no transaction is open on the
@@ -170,6 +170,18 @@ struct TotpEnrolment {
     std::string otpauth_uri;    // for a QR code; contains the secret
 };
 
+// A staff account as ListStaff shows it: no email (not kept), no password or TOTP secret.
+struct StaffInfo {
+    StaffId id;
+    std::string display_name;
+    Role role = Role::kAdmin;
+    bool is_totp_enrolled = false;
+    Timestamp created_at;
+    std::optional<Timestamp> disabled_at;
+};
+
+using AuditRow = store::AuditRow;
+
 // ---- Authorization helpers
 
 // True when the key was granted `scope`, or was granted admin.
@@ -194,12 +206,15 @@ public:
 
     // Creates a key. `scopes` are names ("events:write"), at least one; `store_binding` and
     // `channel_binding` may be empty (any); 0 <= rate_per_minute <= kApiKeyRatePerMinuteMax
-    // (0: the server's default). kInvalidArgument naming an unknown scope or a bad field.
+    // (0: no limit of its own). kInvalidArgument naming an unknown scope or a bad field.
+    // `audit`, when given, is written in the key's transaction with the key's public id as its
+    // target (see RecordAudit); so are the audit rows of the calls below.
     Result<CreatedApiKey> CreateApiKey(std::string_view name,
                                        const std::vector<std::string>& scopes,
                                        std::string_view store_binding,
                                        std::string_view channel_binding,
-                                       std::int64_t rate_per_minute);
+                                       std::int64_t rate_per_minute,
+                                       std::optional<AuditRow> audit = std::nullopt);
 
     // The key `token` belongs to. kUnauthenticated, with one message, when the token is
     // malformed, unknown, revoked or has the wrong secret. Records the last use at most once per
@@ -207,7 +222,7 @@ public:
     Result<ApiKeyPrincipal> AuthenticateApiKey(std::string_view token);
 
     // Revokes a key at once. kUnknownApiKey for an unknown or already revoked public id.
-    Status RevokeApiKey(std::string_view public_id);
+    Status RevokeApiKey(std::string_view public_id, std::optional<AuditRow> audit = std::nullopt);
 
     // Every key, revoked ones too, oldest first. Never returns secrets (none are kept).
     Result<std::vector<ApiKeyInfo>> ListApiKeys();
@@ -215,11 +230,13 @@ public:
     // -- Staff
 
     // Creates a staff account; TOTP is enrolled at the first login. kAlreadyExists when the
-    // email is taken; kInvalidArgument for a bad email or password.
+    // email is taken; kInvalidArgument for a bad email or password. `audit` gets the new id as
+    // its target.
     Result<StaffId> CreateStaff(std::string_view email,
                                 std::string_view display_name,
                                 std::string_view password,
-                                Role role);
+                                Role role,
+                                std::optional<AuditRow> audit = std::nullopt);
 
     // Logs a staff member in. `code` is a 6-digit TOTP code or a recovery code.
     // - no TOTP confirmed yet: a one-time enrolment session (is_enrolment_only), whatever `code`;
@@ -229,6 +246,18 @@ public:
     Result<Session> LoginStaff(std::string_view email,
                                std::string_view password,
                                std::string_view code);
+
+    // Every staff account, disabled ones too, oldest first.
+    Result<std::vector<StaffInfo>> ListStaff();
+
+    // Disables an account for good and ends its sessions: its logins and sessions answer
+    // kUnauthenticated like a wrong password. kUnknownStaff for an unknown or already disabled
+    // account.
+    Status DisableStaff(StaffId staff, std::optional<AuditRow> audit = std::nullopt);
+
+    // Gives an account another role; live sessions have it at their next request.
+    // kUnknownStaff for an unknown account.
+    Status ChangeRole(StaffId staff, Role role, std::optional<AuditRow> audit = std::nullopt);
 
     // -- Members
 
@@ -271,12 +300,24 @@ public:
                           std::string_view current_password,
                           std::string_view new_password);
 
+    // -- Audit log (docs/access.md, "Audit log")
+
+    // Appends `row` with its time set to now, on its own. The calls above take their row to
+    // write it in their own transaction, so an action and its row commit together. REQUIRES:
+    // actor_kind is "key", "staff" or "member"; nothing in `row` is personal data or a secret.
+    Status RecordAudit(AuditRow row);
+
+    // At most `limit` rows older than the row with id `before` (0: from the newest), newest
+    // first.
+    Result<std::vector<AuditRow>> ListAudit(std::int64_t before, std::size_t limit);
+
 private:
     struct Account;
 
     Result<Session> Login(const Account& account, std::string_view password, std::string_view code);
     Result<std::optional<Account>> LoadAccount(SubjectKind kind, std::int64_t subject_id);
     Status SaveAuth(const Account& account);
+    Status InsertAudit(std::optional<AuditRow> audit, std::string_view target = {});
     Status RecordFailure(const Account& account);
     Result<bool> CheckSecondFactor(const Account& account, std::string_view code);
     Result<Session> OpenSession(const Account& account,

@@ -468,3 +468,94 @@ TEST(NormalizeLoginTest, EmailsAndPhones) {
 
 }  // namespace
 }  // namespace candor::access
+
+namespace candor::access {
+namespace {
+
+class AccessStaffAdminTest : public AccessTest {};
+
+TEST_F(AccessStaffAdminTest, DisabledStaffCannotLogInAndLoseTheirSessions) {
+    // Proves DisableStaff ends a live session at once, makes the right password and code answer
+    // the one unauthenticated message, shows in ListStaff, and cannot be done twice.
+    std::vector<std::string> codes;
+    const std::vector<std::uint8_t> secret = EnrolStaff(Role::kSupport, &codes);
+    auto session = access_->LoginStaff(kEmail, kPassword, crypto::TotpCode(secret, UnixNow()));
+    ASSERT_TRUE(session.has_value());
+    auto staff = access_->ListStaff();
+    ASSERT_TRUE(staff.has_value());
+    ASSERT_EQ(staff->size(), 1U);
+    EXPECT_EQ((*staff)[0].role, Role::kSupport);
+    EXPECT_TRUE((*staff)[0].is_totp_enrolled);
+    EXPECT_FALSE((*staff)[0].disabled_at.has_value());
+    const StaffId id = (*staff)[0].id;
+
+    ASSERT_TRUE(access_->ChangeRole(id, Role::kRisk).has_value());
+    auto principal = access_->Authenticate(session->token);
+    ASSERT_TRUE(principal.has_value());
+    EXPECT_EQ(principal->role, std::optional<Role>(Role::kRisk));
+
+    ASSERT_TRUE(access_->DisableStaff(id).has_value());
+    EXPECT_EQ(CodeOf(access_->Authenticate(session->token)), ErrorCode::kUnauthenticated);
+    clock_.Advance(seconds(30));
+    EXPECT_EQ(CodeOf(access_->LoginStaff(kEmail, kPassword, crypto::TotpCode(secret, UnixNow()))),
+              ErrorCode::kUnauthenticated);
+    EXPECT_EQ(CodeOf(access_->DisableStaff(id)), ErrorCode::kUnknownStaff);
+    EXPECT_EQ(CodeOf(access_->ChangeRole(id, Role::kAdmin)), ErrorCode::kUnknownStaff);
+    EXPECT_EQ(CodeOf(access_->DisableStaff(StaffId(404))), ErrorCode::kUnknownStaff);
+    staff = access_->ListStaff();
+    ASSERT_TRUE(staff.has_value());
+    EXPECT_EQ((*staff)[0].disabled_at, std::optional<Timestamp>(clock_.Now() - seconds(30)));
+}
+
+TEST_F(AccessStaffAdminTest, AuditRowsCommitWithTheirActionOrNotAtAll) {
+    // Proves an action's audit row is written in the action's transaction: a created key's row
+    // names the new key; a failed action (unknown key) writes no row; and a row the store
+    // refuses (an actor kind outside the CHECK) undoes its action (the key stays live).
+    AuditRow audit;
+    audit.actor_kind = "staff";
+    audit.actor_id = "1";
+    audit.action = "key.create";
+    audit.request_id = "req-2";
+    auto created = access_->CreateApiKey("till", {"events:write"}, "", "", 0, audit);
+    ASSERT_TRUE(created.has_value());
+    audit.action = "key.revoke";
+    EXPECT_EQ(CodeOf(access_->RevokeApiKey("000000000000", audit)), ErrorCode::kUnknownApiKey);
+    EXPECT_EQ(CodeOf(access_->DisableStaff(StaffId(404), audit)), ErrorCode::kUnknownStaff);
+    AuditRow refused = audit;
+    refused.actor_kind = "robot";
+    EXPECT_FALSE(access_->RevokeApiKey(created->public_id, refused).has_value());
+    EXPECT_TRUE(access_->AuthenticateApiKey(created->token).has_value());
+    auto rows = access_->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    ASSERT_EQ(rows->size(), 1U);
+    EXPECT_EQ((*rows)[0].action, "key.create");
+    EXPECT_EQ((*rows)[0].target, created->public_id);
+    EXPECT_EQ((*rows)[0].at, clock_.Now());
+}
+
+TEST_F(AccessStaffAdminTest, AuditRowsAreStampedWithTheClock) {
+    // Proves RecordAudit stamps the row with the Clock's time and ListAudit pages newest first.
+    AuditRow row;
+    row.actor_kind = "key";
+    row.actor_id = "0123456789ab";
+    row.action = "key.create";
+    row.target = "ba9876543210";
+    row.request_id = "req-1";
+    ASSERT_TRUE(access_->RecordAudit(row).has_value());
+    clock_.Advance(seconds(5));
+    row.action = "key.revoke";
+    ASSERT_TRUE(access_->RecordAudit(row).has_value());
+    auto rows = access_->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    ASSERT_EQ(rows->size(), 2U);
+    EXPECT_EQ((*rows)[0].action, "key.revoke");
+    EXPECT_EQ((*rows)[0].at, clock_.Now());
+    EXPECT_EQ((*rows)[1].at, clock_.Now() - seconds(5));
+    auto older = access_->ListAudit((*rows)[0].id, 10);
+    ASSERT_TRUE(older.has_value());
+    ASSERT_EQ(older->size(), 1U);
+    EXPECT_EQ((*older)[0].action, "key.create");
+}
+
+}  // namespace
+}  // namespace candor::access

@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,7 @@ struct HttpRequest {
     std::string route;       // the matched pattern ("/v1/members/{id}"); empty if none matched
     std::map<std::string, std::string, std::less<>> params;  // path parameters by name
     bool is_tls = false;  // the request came over TLS (cookies may then be Secure)
+    std::string remote_address;  // the peer's IP address ("127.0.0.1", "::1"); "" when unknown
 
     // The header's value, or "" when absent. `name` is lower-case.
     std::string_view Header(std::string_view name) const;
@@ -172,6 +174,60 @@ HttpResponse Problem(const Error& error, std::string_view instance, std::string_
 
 // As above, with instance = request.path and request_id = request.request_id.
 HttpResponse Problem(const Error& error, const HttpRequest& request, std::string_view field = {});
+
+// Token buckets per client, for per-key and per-address request rates. A client's bucket holds
+// up to rate_per_minute tokens, starts full, and refills continuously at rate_per_minute tokens a
+// minute; a request takes one. Buckets live in limits::kRateShards shards, each with its own
+// mutex, so concurrent requests of different clients rarely share a lock and a call does no
+// allocation once the client's bucket exists. A shard keeps at most
+// limits::kRateBucketsPerShardMax buckets: past that, full (idle) buckets are dropped, and if
+// none is full an arbitrary one is, which can only let that client through early. Time comes
+// from the Clock, so tests move it by hand. Thread-safe.
+class RateLimiter {
+public:
+    // REQUIRES: `clock` outlives the limiter.
+    explicit RateLimiter(const Clock& clock);
+
+    struct Decision {
+        bool is_allowed = true;
+        std::int64_t retry_after_seconds = 0;  // when refused: seconds until a token is there, >= 1
+    };
+
+    // Takes a token from `client`'s bucket ("key:<id>", "ip:<address>"). A bucket whose rate
+    // changed (a key re-created with another rate) keeps its tokens, capped at the new rate.
+    // REQUIRES: 1 <= rate_per_minute <= limits::kApiKeyRatePerMinuteMax.
+    Decision Acquire(std::string_view client, std::int64_t rate_per_minute);
+
+    // Diagnostic: the buckets held now, over all shards.
+    std::size_t bucket_count();
+
+private:
+    struct Bucket {
+        std::int64_t rate_per_minute = 0;
+        std::int64_t units = 0;  // tokens × kUnitsPerToken
+        std::int64_t updated_us = 0;
+    };
+
+    struct Hash {
+        using is_transparent = void;
+
+        std::size_t operator()(std::string_view text) const {
+            return std::hash<std::string_view>{}(text);
+        }
+    };
+
+    struct Shard {
+        std::mutex mutex;
+        std::unordered_map<std::string, Bucket, Hash, std::equal_to<>> buckets;
+    };
+
+    // The bucket's units at `now_us`, refilled since its last update and capped at its rate.
+    static std::int64_t UnitsAt(const Bucket& bucket, std::int64_t now_us);
+    static void MakeRoom(Shard& shard, std::int64_t now_us);
+
+    const Clock& clock_;
+    std::array<Shard, limits::kRateShards> shards_;
+};
 
 // Counters, a gauge and a latency histogram in Prometheus text format 0.0.4, and collectors that
 // add other modules' series (app/ adds the committer's). Thread-safe.

@@ -566,6 +566,9 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection<Stream>& co
         }
         request.body = std::move(parser.get().body());
         request.is_tls = Connection<Stream>::kIsTls;
+        if (const auto peer = stream.socket().remote_endpoint(ec); !ec) {
+            request.remote_address = peer.address().to_string();
+        }
         const bool keep_alive = parser.get().keep_alive();
         HttpResponse response = co_await Run(request, stream.get_executor());
         if (!co_await Answer(connection, request, std::move(response), keep_alive, stopwatch)) {

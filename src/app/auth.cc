@@ -1,7 +1,8 @@
 // API keys and sessions over HTTP: POST /v1/keys, GET /v1/keys, POST /v1/keys/{id}/revoke,
 // POST /v1/auth/login and POST /v1/auth/logout. The access module does the work; this file
-// speaks JSON, cookies and Retry-After. A secret or token appears only in the one response that
-// hands it out, never in a log line (api's request log has the route pattern, not the body).
+// speaks JSON, cookies and Retry-After. Creating and revoking keys writes audit rows. A secret or
+// token appears only in the one response that hands it out, never in a log line (api's request log
+// has the route pattern, not the body).
 #include <string>
 #include <utility>
 #include <vector>
@@ -76,7 +77,7 @@ Result<KeyBody> ParseKeyBody(std::string_view body, std::string* field) {
 }
 
 void PostKey(Deps& deps,
-             const RequestContext& /*context*/,
+             const RequestContext& context,
              const api::HttpRequest& request,
              api::Responder respond) {
     std::string field;
@@ -85,9 +86,13 @@ void PostKey(Deps& deps,
         respond(api::Problem(body.error(), request, field));
         return;
     }
-    auto created = deps.access.Run<access::CreatedApiKey>([&body](access::Access& access) {
-        return access.CreateApiKey(
-            body->name, body->scopes, body->store, body->channel, body->rate_per_minute);
+    auto created = deps.access.Run<access::CreatedApiKey>([&](access::Access& access) {
+        return access.CreateApiKey(body->name,
+                                   body->scopes,
+                                   body->store,
+                                   body->channel,
+                                   body->rate_per_minute,
+                                   AuditOf(context, request, "key.create"));
     });
     if (!created) {
         // The access module names the bad field in its message; scopes are the usual one.
@@ -131,7 +136,7 @@ void ListKeys(Deps& deps,
 }
 
 void RevokeKey(Deps& deps,
-               const RequestContext& /*context*/,
+               const RequestContext& context,
                const api::HttpRequest& request,
                api::Responder respond) {
     std::string field;
@@ -141,8 +146,8 @@ void RevokeKey(Deps& deps,
         return;
     }
     const std::string public_id(request.Param("id"));
-    auto revoked = deps.access.Run<bool>([&public_id](access::Access& access) -> Result<bool> {
-        CANDOR_TRY(access.RevokeApiKey(public_id));
+    auto revoked = deps.access.Run<bool>([&](access::Access& access) -> Result<bool> {
+        CANDOR_TRY(access.RevokeApiKey(public_id, AuditOf(context, request, "key.revoke")));
         return true;
     });
     if (!revoked) {
@@ -179,21 +184,10 @@ Result<LoginBody> ParseLoginBody(std::string_view body, std::string* field) {
     return login;
 }
 
-// Logins hash with Argon2id (bounded by the PasswordHasher): this runs on the server's thread.
-// TODO(#3): move logins to a worker pool so a burst of them cannot stall other requests.
-void PostLogin(Deps& deps,
-               const RequestContext& /*context*/,
-               const api::HttpRequest& request,
-               api::Responder respond) {
-    std::string field;
-    auto body = ParseLoginBody(request.body, &field);
-    if (!body) {
-        respond(api::Problem(body.error(), request, field));
-        return;
-    }
+api::HttpResponse Login(Deps& deps, const api::HttpRequest& request, const LoginBody& body) {
     auto session = deps.access.Run<access::Session>([&body](access::Access& access) {
-        return body->kind == "staff" ? access.LoginStaff(body->login, body->password, body->code)
-                                     : access.LoginMember(body->login, body->password, body->code);
+        return body.kind == "staff" ? access.LoginStaff(body.login, body.password, body.code)
+                                    : access.LoginMember(body.login, body.password, body.code);
     });
     if (!session) {
         // One answer for every wrong credential (the access module words it); the lockout says
@@ -206,18 +200,34 @@ void PostLogin(Deps& deps,
             response.headers.emplace_back("Retry-After",
                                           std::to_string(limits::kLoginLockoutMs / 1000));
         }
-        respond(std::move(response));
-        return;
+        return response;
     }
     const nlohmann::json document = {{"token", session->token},
-                                     {"kind", body->kind},
+                                     {"kind", body.kind},
                                      {"expires_at", FormatRfc3339(session->principal.expires_at)},
                                      {"is_enrolment_only", session->principal.is_enrolment_only}};
     api::HttpResponse response = api::HttpResponse::Json(200, document.dump());
     response.headers.emplace_back(
         "Set-Cookie",
         std::string(kSessionCookie) + "=" + session->token + CookieAttributes(request));
-    respond(std::move(response));
+    return response;
+}
+
+// Logins verify an Argon2id hash (~0.1 s): they run on the password workers, never on the
+// server's event loops.
+void PostLogin(Deps& deps,
+               const RequestContext& /*context*/,
+               const api::HttpRequest& request,
+               api::Responder respond) {
+    std::string field;
+    auto body = ParseLoginBody(request.body, &field);
+    if (!body) {
+        respond(api::Problem(body.error(), request, field));
+        return;
+    }
+    RunPasswordJob(deps, request, std::move(respond), [&deps, &request, body = std::move(*body)] {
+        return Login(deps, request, body);
+    });
 }
 
 void PostLogout(Deps& deps,

@@ -40,12 +40,13 @@ int Fail(std::string_view what, const Error& error) {
     return kExitFailed;
 }
 
-// Waits for SIGTERM or SIGINT, then stops gracefully: not ready, the server drains, then the
-// committer flushes.
+// Waits for SIGTERM or SIGINT, then stops gracefully: not ready, the server drains, the
+// committer flushes, then the workers finish their queue.
 void WaitAndStop(const sigset_t& stop_signals,
                  std::atomic<bool>& is_ready,
                  api::Server& server,
-                 ledger::Committer& committer) {
+                 ledger::Committer& committer,
+                 WorkerPool& workers) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     LogJson(LogLevel::kInfo, {{"msg", "stopping"}, {"signal", signal}});
@@ -55,6 +56,9 @@ void WaitAndStop(const sigset_t& stop_signals,
     // After the server: a request still waiting for its commit is answered (or dropped) before
     // the committer goes, and every Responder is gone before the server is destroyed.
     committer.Stop();
+    // Last: the committer's callbacks may have queued audit rows, and every queued job answers
+    // its Responder before the server is destroyed.
+    workers.Stop();
     const ledger::CommitterStats stats = committer.stats();
     LogJson(LogLevel::kInfo,
             {{"msg", "stopped"}, {"batches", stats.batches}, {"commands", stats.commands}});
@@ -93,7 +97,10 @@ int Serve(const config::Config& config) {
     ReadPool reads(config.db, clock);
     crypto::PasswordHasher hasher(limits::kPasswordHashesConcurrentMax);
     AccessPool access(config.db, clock, hasher, access::AccessKeys{keys->index_key});
-    Deps deps{committer, reads, access};
+    api::RateLimiter rates(clock);
+    // As many workers as hashes may run at once: more would only wait on the hasher.
+    WorkerPool workers(limits::kPasswordHashesConcurrentMax);
+    Deps deps{committer, reads, access, rates, workers};
 
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
@@ -121,7 +128,7 @@ int Serve(const config::Config& config) {
              {"tls", config.tls.is_enabled()},
              {"db", config.db}});
 
-    WaitAndStop(stop_signals, is_ready, server, committer);
+    WaitAndStop(stop_signals, is_ready, server, committer, workers);
     return kExitOk;
 }
 

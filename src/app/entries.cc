@@ -1,10 +1,13 @@
 // Corrections: POST /v1/entries/{id}/reverse (a refund's share of an entry) and
 // POST /v1/members/{id}/adjustments (a staff correction with a reason).
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "app/http_json.h"
 #include "app/routes.h"
 #include "core/limits.h"
+#include "core/log.h"
 
 namespace candor::app {
 namespace {
@@ -57,6 +60,7 @@ void PostReverse(Deps& deps,
 struct AdjustmentBody {
     Asset asset = Asset::kPoints;
     std::int64_t delta = 0;
+    std::string reason;
 };
 
 Result<AdjustmentBody> ParseAdjustment(std::string_view body, std::string* field) {
@@ -68,9 +72,10 @@ Result<AdjustmentBody> ParseAdjustment(std::string_view body, std::string* field
     if (adjustment.delta == 0 || adjustment.delta == INT64_MIN) {
         return MakeError(ErrorCode::kInvalidAmount, "Must be a nonzero integer.");
     }
-    // The reason may hold personal data, so it is checked and then kept out of the journal
-    // and the logs. TODO(#3): audit log: store it there, with who made the adjustment.
-    CANDOR_TRY(ReadString(json, "reason", 1, limits::kReasonBytesMax, field));
+    // The reason goes to the audit log with who made the adjustment, never to the journal
+    // (which is public through the transparency log) or the log lines.
+    CANDOR_ASSIGN_OR_RETURN(adjustment.reason,
+                            ReadString(json, "reason", 1, limits::kReasonBytesMax, field));
     field->clear();
     return adjustment;
 }
@@ -99,10 +104,35 @@ void PostAdjustment(Deps& deps,
     adjust.asset = body->asset;
     adjust.delta = Amount(body->delta);
     command->command = adjust;
+    // The answer waits for the audit row, written on a worker (never on the committer's thread,
+    // which must not wait for another connection's write). A replay writes no second row.
+    // TODO(#3): write the row in the ledger's transaction, so a crash in between cannot lose it.
+    auto audited = std::make_shared<api::Responder>(std::move(respond));
+    api::Responder after_commit(
+        [&deps, &request, context, audited, reason = body->reason](api::HttpResponse response) {
+            if (response.status != 201) {
+                (*audited)(std::move(response));
+                return;
+            }
+            auto answer = std::make_shared<api::HttpResponse>(std::move(response));
+            const bool is_queued =
+                deps.workers.Submit([&deps, &request, context, audited, reason, answer] {
+                    static_cast<void>(RecordAudit(
+                        deps, context, request, "adjustment.create", request.Param("id"), reason));
+                    (*audited)(std::move(*answer));
+                });
+            if (!is_queued) {
+                // The entry is committed: answer it, and leave the missing row to the log.
+                LogJson(LogLevel::kError,
+                        {{"msg", "audit row not written: workers busy"},
+                         {"request_id", request.request_id}});
+                (*audited)(std::move(*answer));
+            }
+        });
     SubmitWrite(
         deps,
         request,
-        std::move(respond),
+        std::move(after_commit),
         std::move(*command),
         [member = *member](const ledger::Outcome& outcome) {
             const nlohmann::json document = {

@@ -22,7 +22,7 @@ std::int64_t PointsForPurchase(std::int64_t amount_minor) {
 }
 
 Result<PurchaseEvent> ReadPurchaseEvent(const nlohmann::json& json, std::string* field) {
-    CANDOR_TRY(CheckObject(json, {"id", "member", "type", "amount"}, field));
+    CANDOR_TRY(CheckObject(json, {"id", "member", "type", "amount", "store", "channel"}, field));
     PurchaseEvent event;
     CANDOR_ASSIGN_OR_RETURN(event.id,
                             ReadString(json, "id", 1, limits::kIdempotencyKeyBytesMax, field));
@@ -38,8 +38,9 @@ Result<PurchaseEvent> ReadPurchaseEvent(const nlohmann::json& json, std::string*
 }
 
 Result<PurchaseEvent> ParsePurchaseEvent(std::string_view body, std::string* field) {
-    CANDOR_ASSIGN_OR_RETURN(const nlohmann::json json,
-                            ParseObject(body, {"id", "member", "type", "amount"}, field));
+    CANDOR_ASSIGN_OR_RETURN(
+        const nlohmann::json json,
+        ParseObject(body, {"id", "member", "type", "amount", "store", "channel"}, field));
     return ReadPurchaseEvent(json, field);
 }
 
@@ -83,14 +84,41 @@ void SubmitEvent(Deps& deps,
         "member");
 }
 
+// The event of `json` with its place resolved against the caller's key binding.
+Result<PurchaseEvent> ReadBoundEvent(const RequestContext& context,
+                                     const nlohmann::json& json,
+                                     std::string* field) {
+    CANDOR_ASSIGN_OR_RETURN(PurchaseEvent event, ReadPurchaseEvent(json, field));
+    CANDOR_ASSIGN_OR_RETURN(Place place, ResolvePlace(context, json, field));
+    event.store = std::move(place.store);
+    event.channel = std::move(place.channel);
+    return event;
+}
+
 void PostEvent(Deps& deps,
                const RequestContext& context,
                const api::HttpRequest& request,
                api::Responder respond) {
     std::string field;
-    auto event = ParsePurchaseEvent(request.body, &field);
+    auto json =
+        ParseObject(request.body, {"id", "member", "type", "amount", "store", "channel"}, &field);
+    if (!json) {
+        respond(api::Problem(json.error(), request, field));
+        return;
+    }
+    auto event = ReadBoundEvent(context, *json, &field);
     if (!event) {
         respond(api::Problem(event.error(), request, field));
+        return;
+    }
+    // The event's id is its idempotency key. A client that also sends the header means the same
+    // key; a different one is a client bug that would otherwise silently pick one of the two.
+    const std::string_view header = request.Header("idempotency-key");
+    if (!header.empty() && header != event->id) {
+        respond(api::Problem(Invalid("Must equal the event's id, or be left out: the id is the "
+                                     "idempotency key of an event."),
+                             request,
+                             "Idempotency-Key"));
         return;
     }
     SubmitEvent(deps, context, request, std::move(respond), std::move(*event));
@@ -160,7 +188,7 @@ void PostEventBatch(Deps& deps,
     for (std::size_t i = 0; i < events->size(); ++i) {
         api::Responder item(
             [results, i](api::HttpResponse response) { results->Complete(i, response); });
-        auto event = ReadPurchaseEvent((*events)[i], &field);
+        auto event = ReadBoundEvent(context, (*events)[i], &field);
         if (!event) {
             // The field is relative to the event; its position in the array says which one.
             item(api::Problem(event.error(), request, field));

@@ -16,9 +16,15 @@ struct PurchaseEvent {
     std::string id;      // the idempotency key
     std::string member;  // the member's public id
     std::int64_t amount_minor = 0;
+    // Where it happened: the body's optional "store" and "channel" after the caller's key
+    // binding was applied (ResolvePlace). The ledger does not record them yet. TODO(#3): pass
+    // them to the program engine and the journal's metadata once those take them.
+    std::string store;
+    std::string channel;
 };
 
-// Decodes {"id": string, "member": string, "type": "purchase", "amount": positive int}.
+// Decodes {"id": string, "member": string, "type": "purchase", "amount": positive int,
+// "store"?: string, "channel"?: string}; store and channel are left for ResolvePlace to read.
 // Unknown fields, wrong types and out-of-range values are kInvalidArgument (kInvalidAmount for
 // the amount) with *field naming the offending member ("body" when the body is not a JSON
 // object). Whether the member exists is for the caller to find out.

@@ -27,12 +27,14 @@ struct HoldBody {
     Asset asset = Asset::kPoints;
     std::int64_t amount = 0;
     std::int64_t timeout_seconds = 0;
+    nlohmann::json json;  // for ResolvePlace
 };
 
 Result<HoldBody> ParseHoldBody(std::string_view body, std::string* field) {
     CANDOR_ASSIGN_OR_RETURN(
         const nlohmann::json json,
-        ParseObject(body, {"member", "asset", "amount", "timeout_seconds"}, field));
+        ParseObject(
+            body, {"member", "asset", "amount", "timeout_seconds", "store", "channel"}, field));
     HoldBody hold;
     CANDOR_ASSIGN_OR_RETURN(hold.member,
                             ReadString(json, "member", 1, limits::kPublicIdBytesMax, field));
@@ -42,6 +44,7 @@ Result<HoldBody> ParseHoldBody(std::string_view body, std::string* field) {
     if (hold.timeout_seconds <= 0 || hold.timeout_seconds > kHoldTimeoutSecondsMax) {
         return Invalid("Must be from 1 to " + std::to_string(kHoldTimeoutSecondsMax) + ".");
     }
+    hold.json = json;
     field->clear();
     return hold;
 }
@@ -58,6 +61,11 @@ void PostHold(Deps& deps,
     auto body = ParseHoldBody(request.body, &field);
     if (!body) {
         respond(api::Problem(body.error(), request, field));
+        return;
+    }
+    // TODO(#3): keep the place on the hold, so that only its store may capture or void it.
+    if (auto place = ResolvePlace(context, body->json, &field); !place) {
+        respond(api::Problem(place.error(), request, field));
         return;
     }
     auto member = ResolveMember(deps, body->member);

@@ -205,6 +205,25 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
 
 }  // namespace
 
+Result<std::size_t> ReadPageLimit(const api::HttpRequest& request,
+                                  std::size_t page_default,
+                                  std::size_t page_max) {
+    const std::optional<std::string_view> text = QueryParam(request.query, "limit");
+    if (!text) {
+        return page_default;
+    }
+    std::size_t limit = 0;
+    bool is_valid = !text->empty() && text->size() <= 4;
+    for (const char c : *text) {
+        is_valid = is_valid && c >= '0' && c <= '9';
+        limit = limit * 10 + static_cast<std::size_t>(c - '0');
+    }
+    if (!is_valid || limit == 0 || limit > page_max) {
+        return Invalid("Must be an integer from 1 to " + std::to_string(page_max) + ".");
+    }
+    return limit;
+}
+
 std::string EncodeCursor(EntryId last) {
     return Base64UrlEncode(std::to_string(last.value()));
 }

@@ -68,6 +68,12 @@ Result<std::string> ReadIdempotencyKey(const api::HttpRequest& request);
 // is plain ASCII), or std::nullopt when absent.
 std::optional<std::string_view> QueryParam(std::string_view query, std::string_view name);
 
+// The request's ?limit=1..page_max as plain decimal digits, `page_default` when absent.
+// kInvalidArgument (for the field "limit") otherwise.
+Result<std::size_t> ReadPageLimit(const api::HttpRequest& request,
+                                  std::size_t page_default,
+                                  std::size_t page_max);
+
 // A path segment naming an entry (a hold is its entry): a positive decimal int64 without
 // leading zeros, else std::nullopt.
 std::optional<EntryId> ParseEntryId(std::string_view text);

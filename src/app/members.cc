@@ -149,30 +149,11 @@ void GetBalance(Deps& deps,
     respond(api::HttpResponse::Json(200, document.dump()));
 }
 
-// ?limit=1..kHistoryPageMax (default 50), as plain decimal digits.
-Result<std::size_t> ReadLimit(const api::HttpRequest& request) {
-    const std::optional<std::string_view> text = QueryParam(request.query, "limit");
-    if (!text) {
-        return kHistoryPageDefault;
-    }
-    std::size_t limit = 0;
-    bool is_valid = !text->empty() && text->size() <= 4;
-    for (const char c : *text) {
-        is_valid = is_valid && c >= '0' && c <= '9';
-        limit = limit * 10 + static_cast<std::size_t>(c - '0');
-    }
-    if (!is_valid || limit == 0 || limit > limits::kHistoryPageMax) {
-        return Invalid("Must be an integer from 1 to " + std::to_string(limits::kHistoryPageMax) +
-                       ".");
-    }
-    return limit;
-}
-
 void GetHistory(Deps& deps,
                 const RequestContext& /*context*/,
                 const api::HttpRequest& request,
                 api::Responder respond) {
-    auto limit = ReadLimit(request);
+    auto limit = ReadPageLimit(request, kHistoryPageDefault, limits::kHistoryPageMax);
     if (!limit) {
         respond(api::Problem(limit.error(), request, "limit"));
         return;

@@ -44,7 +44,9 @@ TEST(OpenApiTest, DocumentListsExactlyTheRoutesCandordServes) {
     ReadPool reads("sqlite::memory:", clock);
     crypto::PasswordHasher hasher(1);
     AccessPool access("sqlite::memory:", clock, hasher, {});
-    Deps deps{committer, reads, access};
+    api::RateLimiter rates(clock);
+    WorkerPool workers(1);
+    Deps deps{committer, reads, access, rates, workers};
     api::Metrics metrics;
     api::Router router;
     BuildRouter(

@@ -9,6 +9,7 @@
 #include "app/embedded.h"
 #include "app/http_json.h"
 #include "core/assert.h"
+#include "core/limits.h"
 
 namespace candor::app {
 
@@ -79,9 +80,9 @@ constexpr std::array kRoutePolicies = {
     RoutePolicy{"GET", "/v1/members/{id}/balance", Need::kScope, Scope::kMembersRead, true},
     RoutePolicy{"GET", "/v1/members/{id}/history", Need::kScope, Scope::kMembersRead, true},
     RoutePolicy{"POST", "/v1/members/{id}/adjustments", Need::kScope, Scope::kAdmin},
-    RoutePolicy{"POST", "/v1/events", Need::kScope, Scope::kEventsWrite},
-    RoutePolicy{"POST", "/v1/events:batch", Need::kScope, Scope::kEventsWrite},
-    RoutePolicy{"POST", "/v1/holds", Need::kScope, Scope::kRedemptionsWrite},
+    RoutePolicy{"POST", "/v1/events", Need::kScope, Scope::kEventsWrite, false, true},
+    RoutePolicy{"POST", "/v1/events:batch", Need::kScope, Scope::kEventsWrite, false, true},
+    RoutePolicy{"POST", "/v1/holds", Need::kScope, Scope::kRedemptionsWrite, false, true},
     RoutePolicy{"POST", "/v1/holds/{id}/capture", Need::kScope, Scope::kRedemptionsWrite},
     RoutePolicy{"POST", "/v1/holds/{id}/void", Need::kScope, Scope::kRedemptionsWrite},
     RoutePolicy{"POST", "/v1/entries/{id}/reverse", Need::kScope, Scope::kRedemptionsWrite},
@@ -90,6 +91,15 @@ constexpr std::array kRoutePolicies = {
     RoutePolicy{"POST", "/v1/keys/{id}/revoke", Need::kScope, Scope::kAdmin},
     RoutePolicy{"POST", "/v1/auth/login", Need::kNothing},
     RoutePolicy{"POST", "/v1/auth/logout", Need::kSession},
+    RoutePolicy{"POST", "/v1/staff", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"GET", "/v1/staff", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"POST", "/v1/staff/{id}/disable", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"POST", "/v1/staff/{id}/role", Need::kScope, Scope::kAdmin},
+    RoutePolicy{"POST", "/v1/auth/totp/enroll", Need::kSession},
+    RoutePolicy{"POST", "/v1/auth/totp/confirm", Need::kSession},
+    RoutePolicy{"POST", "/v1/auth/password", Need::kSession},
+    RoutePolicy{"POST", "/v1/members/{id}/credentials", Need::kScope, Scope::kMembersWrite},
+    RoutePolicy{"GET", "/v1/audit", Need::kScope, Scope::kAdmin},
 };
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
@@ -117,12 +127,32 @@ Error NoCredentials() {
                      "cookie.");
 }
 
+// 429 rate-limited with the seconds until the client's next token as Retry-After.
+api::HttpResponse RateLimited(const api::HttpRequest& request, std::int64_t retry_after_seconds) {
+    api::HttpResponse response = api::Problem(
+        MakeError(ErrorCode::kRateLimited,
+                  "Too many requests; retry in " + std::to_string(retry_after_seconds) + " s."),
+        request);
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+    return response;
+}
+
 void Guard(Deps& deps,
            const RoutePolicy& policy,
            const AppHandler& handler,
            const api::HttpRequest& request,
            api::Responder respond) {
     if (policy.need == Need::kNothing) {
+        // Public routes (logins) are limited per address; the account lockout guards each
+        // account, this guards the server against one client trying many accounts.
+        if (!request.remote_address.empty()) {
+            const api::RateLimiter::Decision decision =
+                deps.rates.Acquire("ip:" + request.remote_address, limits::kAnonymousRatePerMinute);
+            if (!decision.is_allowed) {
+                respond(RateLimited(request, decision.retry_after_seconds));
+                return;
+            }
+        }
         handler(RequestContext{"anonymous", {}, {}, {}}, request, std::move(respond));
         return;
     }
@@ -134,6 +164,14 @@ void Guard(Deps& deps,
         }
         respond(std::move(response));
         return;
+    }
+    if (context->key && context->key->rate_per_minute > 0) {
+        const api::RateLimiter::Decision decision =
+            deps.rates.Acquire(context->client_id, context->key->rate_per_minute);
+        if (!decision.is_allowed) {
+            respond(RateLimited(request, decision.retry_after_seconds));
+            return;
+        }
     }
     if (auto allowed = Authorize(deps, policy, *context, request); !allowed) {
         respond(api::Problem(allowed.error(), request));
@@ -240,6 +278,114 @@ void AddRoute(api::Router& router,
                });
 }
 
+WorkerPool::WorkerPool(std::size_t threads) {
+    CANDOR_ASSERT(threads >= 1);
+    for (std::size_t i = 0; i < threads; ++i) {
+        threads_.emplace_back([this] { Work(); });
+    }
+}
+
+WorkerPool::~WorkerPool() {
+    Stop();
+}
+
+void WorkerPool::Stop() {
+    {
+        const std::lock_guard lock(mutex_);
+        is_stopping_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& thread : threads_) {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+}
+
+bool WorkerPool::Submit(std::function<void()> job) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (is_stopping_ || jobs_.size() >= limits::kPasswordJobsQueuedMax) {
+            return false;
+        }
+        jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+    return true;
+}
+
+void WorkerPool::Work() {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(mutex_);
+            ready_.wait(lock, [this] { return is_stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) {
+                return;
+            }
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        job();
+    }
+}
+
+void RunPasswordJob(Deps& deps,
+                    const api::HttpRequest& request,
+                    api::Responder respond,
+                    std::function<api::HttpResponse()> job) {
+    // A std::function must be copyable: share the Responder.
+    auto shared = std::make_shared<api::Responder>(std::move(respond));
+    const bool is_queued =
+        deps.workers.Submit([shared, job = std::move(job)] { (*shared)(job()); });
+    if (!is_queued) {
+        (*shared)(api::Problem(
+            MakeError(ErrorCode::kOverloaded, "Too many logins are waiting; retry shortly."),
+            request));
+    }
+}
+
+namespace {
+
+// The body's optional `name` ("store", "channel") reconciled with the key's `binding`.
+Result<std::string> ResolveBound(const nlohmann::json& body,
+                                 std::string_view name,
+                                 std::string_view binding,
+                                 std::string* field) {
+    std::string value;
+    if (Has(body, name)) {
+        CANDOR_ASSIGN_OR_RETURN(value,
+                                ReadString(body, name, 1, limits::kApiKeyBindingBytesMax, field));
+    }
+    if (binding.empty()) {
+        return value;
+    }
+    if (value.empty()) {
+        return std::string(binding);
+    }
+    if (value != binding) {
+        *field = std::string(name);
+        return MakeError(ErrorCode::kForbidden,
+                         "This key acts only for its own " + std::string(name) + ".");
+    }
+    return value;
+}
+
+}  // namespace
+
+Result<Place> ResolvePlace(const RequestContext& context,
+                           const nlohmann::json& body,
+                           std::string* field) {
+    const std::string_view store = context.key ? context.key->store_binding : std::string_view();
+    const std::string_view channel =
+        context.key ? context.key->channel_binding : std::string_view();
+    Place place;
+    CANDOR_ASSIGN_OR_RETURN(place.store, ResolveBound(body, "store", store, field));
+    CANDOR_ASSIGN_OR_RETURN(place.channel, ResolveBound(body, "channel", channel, field));
+    field->clear();
+    return place;
+}
+
 Result<MemberId> ResolveMember(Deps& deps, std::string_view public_id) {
     CANDOR_ASSIGN_OR_RETURN(
         const std::optional<store::MemberRow> member,
@@ -314,6 +460,7 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterHolds(router, deps);
     RegisterEntries(router, deps);
     RegisterAccess(router, deps);
+    RegisterStaff(router, deps);
 }
 
 namespace {

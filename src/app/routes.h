@@ -8,14 +8,18 @@
 // (members.cc, events.cc, holds.cc, entries.cc, auth.cc). Private to app/. See docs/api.md.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "access/access.h"
@@ -99,11 +103,45 @@ private:
     std::vector<std::unique_ptr<Slot>> idle_;
 };
 
+// A few threads for slow, blocking calls (Argon2id in logins, credential enrolments and password
+// changes), so that they never run on the server's event loops: a burst of logins then waits
+// here while other requests are answered. Jobs wait in a queue of at most
+// limits::kPasswordJobsQueuedMax. Stop (or the destructor) runs the jobs already queued, then
+// joins. Thread-safe.
+class WorkerPool {
+public:
+    // REQUIRES: threads >= 1.
+    explicit WorkerPool(std::size_t threads);
+    ~WorkerPool();
+
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    // Queues `job` for a worker thread; false (and `job` dropped) when the queue is full or the
+    // pool has stopped.
+    bool Submit(std::function<void()> job);
+
+    // Runs the queued jobs and joins the threads; later Submits answer false. Idempotent. Call it
+    // while what the jobs use (Deps, the server) is still alive.
+    void Stop();
+
+private:
+    void Work();
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> jobs_;
+    bool is_stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
 // What the routes need. REQUIRES: everything outlives the server's last request.
 struct Deps {
     ledger::Committer& committer;
     ReadPool& reads;
     AccessPool& access;
+    api::RateLimiter& rates;  // per-key and per-address request rates
+    WorkerPool& workers;      // Argon2id (RunPasswordJob) and adjustments' audit rows
 };
 
 // Who is asking, as AddRoute found out before the handler runs.
@@ -132,6 +170,9 @@ struct RoutePolicy {
     // A member session may call it for its own member, named by the path's {id}; another
     // member's id answers 404 as if it did not exist.
     bool is_member_own = false;
+    // The body names the store and channel it acts for ("store", "channel"), which a key bound
+    // to a store or channel must match (ResolvePlace; docs/access.md, "Store and channel").
+    bool is_store_bound = false;
 };
 
 // The access table of every /v1 route (docs/api.md, "Authentication"). AddRoute refuses (by
@@ -156,12 +197,37 @@ Status Authorize(Deps& deps,
                  const RequestContext& context,
                  const api::HttpRequest& request);
 
+// Where a request acts: the store and channel it names, or the key's binding where it names none.
+struct Place {
+    std::string store;    // "" when neither the body nor the key names one
+    std::string channel;  // likewise
+};
+
+// Reads the optional "store" and "channel" strings of `body` (1-kApiKeyBindingBytesMax bytes)
+// and applies the caller's binding: a key bound to a store (channel) acts for that one only, so
+// an absent field takes the binding and another value is kForbidden; sessions and unbound keys
+// take the body's values as they are. kInvalidArgument for a malformed field. *field names the
+// offending field.
+Result<Place> ResolvePlace(const RequestContext& context,
+                           const nlohmann::json& body,
+                           std::string* field);
+
+// Runs `job` (which may hash passwords) on deps.workers and answers with its response; a
+// full queue answers 503 overloaded at once. `request` must stay valid until the answer
+// (api::Handler guarantees it).
+void RunPasswordJob(Deps& deps,
+                    const api::HttpRequest& request,
+                    api::Responder respond,
+                    std::function<api::HttpResponse()> job);
+
 // A handler of a /v1 route, run after authentication and authorization.
 using AppHandler = std::function<void(
     const RequestContext& context, const api::HttpRequest& request, api::Responder respond)>;
 
 // Registers `handler` for (method, pattern) behind its row of RoutePolicies(): no credentials
-// or bad ones answer 401 (with WWW-Authenticate), a missing scope 403. REQUIRES: the row exists.
+// or bad ones answer 401 (with WWW-Authenticate), a missing scope 403, and a client over its
+// rate 429 with Retry-After (a key with rate_per_minute > 0 at that rate; a public route at
+// limits::kAnonymousRatePerMinute per remote address). REQUIRES: the row exists.
 void AddRoute(api::Router& router,
               Deps& deps,
               std::string_view method,
@@ -201,6 +267,27 @@ void RegisterEntries(api::Router& router, Deps& deps);
 // POST /v1/keys, GET /v1/keys, POST /v1/keys/{id}/revoke, POST /v1/auth/login and
 // POST /v1/auth/logout (auth.cc).
 void RegisterAccess(api::Router& router, Deps& deps);
+
+// Staff administration, TOTP enrolment, password changes, member credentials and the audit log
+// (staff.cc; docs/api.md, "Accounts").
+void RegisterStaff(api::Router& router, Deps& deps);
+
+// The audit row of `action` by the caller of `request` (a key, a staff member or a member), with
+// the request's id; the access call that takes it sets its target and time, in the action's own
+// transaction. Never pass personal data or secrets.
+access::AuditRow AuditOf(const RequestContext& context,
+                         const api::HttpRequest& request,
+                         std::string_view action,
+                         std::string_view reason = {});
+
+// Writes AuditOf(...) for `target` on its own, for actions outside access (adjustments).
+// kStorage (logged) when the row could not be written.
+Status RecordAudit(Deps& deps,
+                   const RequestContext& context,
+                   const api::HttpRequest& request,
+                   std::string_view action,
+                   std::string_view target,
+                   std::string_view reason);
 
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);

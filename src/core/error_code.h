@@ -84,7 +84,13 @@ namespace candor {
       "proof-invalid",                                                                            \
       422,                                                                                        \
       false,                                                                                      \
-      "The Merkle proof does not match the tree heads it claims.")
+      "The Merkle proof does not match the tree heads it claims.")                                \
+    X(kRateLimited,                                                                               \
+      "rate-limited",                                                                             \
+      429,                                                                                        \
+      false,                                                                                      \
+      "Too many requests from this key or address; retry after Retry-After seconds.")             \
+    X(kUnknownStaff, "unknown-staff", 404, false, "No enabled staff account has this id.")
 
 enum class ErrorCode : std::uint8_t {
 #define CANDOR_ERROR_ENUM(name, slug, status, retryable, meaning) name,

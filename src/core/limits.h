@@ -71,8 +71,18 @@ inline constexpr std::size_t kRecoveryCodesCount = 10;
 inline constexpr std::size_t kLoginBytesMax = 254;
 inline constexpr std::size_t kApiKeyNameBytesMax = 100;
 inline constexpr std::size_t kApiKeyBindingBytesMax = 64;
-// Requests per minute an API key may be given; 0 means the server's default.
+// Requests per minute an API key may be given; 0 means no limit of its own.
 inline constexpr std::int64_t kApiKeyRatePerMinuteMax = 1'000'000;
+// Rate limiting (api::RateLimiter): requests per minute a client without credentials may make
+// from one address to the public routes (logins), buckets kept per shard before idle ones are
+// dropped, and the shards (a power of two) that spread the buckets' locks.
+inline constexpr std::int64_t kAnonymousRatePerMinute = 60;
+inline constexpr std::size_t kRateBucketsPerShardMax = 4096;
+inline constexpr std::size_t kRateShards = 16;
+static_assert((kRateShards & (kRateShards - 1)) == 0, "shards are picked by a mask");
+// Password hashing jobs (logins, enrolments, password changes) waiting for a worker before new
+// ones are refused with kOverloaded.
+inline constexpr std::size_t kPasswordJobsQueuedMax = 256;
 // Attempts at drawing an unused random API key public id before CreateApiKey gives up.
 inline constexpr int kApiKeyIdAttemptsMax = 3;
 // Bytes of a staff member's display name.

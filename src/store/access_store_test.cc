@@ -153,6 +153,80 @@ TEST_F(AccessStoreTest, StaffRoundTripAndAuthUpdate) {
 }
 
 // A recovery code works once; replacing the codes drops the old ones.
+TEST_F(AccessStoreTest, StaffAreListedDisabledOnceAndChangeRole) {
+    // Proves ListStaff returns every account in id order with disabled_at, DisableStaff sets it
+    // once (false for a second call and an unknown id), and UpdateStaffRole changes the role.
+    std::vector<StaffId> ids;
+    for (std::uint8_t i = 1; i <= 2; ++i) {
+        StaffRow staff;
+        staff.email_index = DigestOf(i);
+        staff.display_name = i == 1 ? "Ada" : "Bob";
+        staff.role = 1;
+        staff.auth = SomeAuth();
+        staff.created_at = At(i);
+        CANDOR_ASSERT_OK_AND_ASSIGN(const StaffId id, store_->InsertStaff(staff));
+        ids.push_back(id);
+    }
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool disabled, store_->DisableStaff(ids[1], At(5)));
+    EXPECT_TRUE(disabled);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool again, store_->DisableStaff(ids[1], At(6)));
+    EXPECT_FALSE(again);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool unknown, store_->DisableStaff(StaffId(99), At(6)));
+    EXPECT_FALSE(unknown);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool changed, store_->UpdateStaffRole(ids[0], 4));
+    EXPECT_TRUE(changed);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool no_such, store_->UpdateStaffRole(StaffId(99), 4));
+    EXPECT_FALSE(no_such);
+
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::vector<StaffRow> staff, store_->ListStaff());
+    ASSERT_EQ(staff.size(), 2U);
+    EXPECT_EQ(staff[0].id, ids[0]);
+    EXPECT_EQ(staff[0].role, 4);
+    EXPECT_FALSE(staff[0].disabled_at.has_value());
+    EXPECT_EQ(staff[1].display_name, "Bob");
+    EXPECT_EQ(staff[1].disabled_at, std::optional<Timestamp>(At(5)));
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto found, store_->FindStaff(ids[1]));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->disabled_at, std::optional<Timestamp>(At(5)));
+}
+
+TEST_F(AccessStoreTest, AuditRowsPageNewestFirst) {
+    // Proves InsertAudit keeps every field and answers ascending ids, and ListAudit pages from
+    // the newest down with `before` as the cursor.
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 5; ++i) {
+        AuditRow row;
+        row.at = At(i);
+        row.actor_kind = "staff";
+        row.actor_id = "7";
+        row.action = "key.create";
+        row.target = "k" + std::to_string(i);
+        row.reason = i == 0 ? "" : "because";
+        row.request_id = "r" + std::to_string(i);
+        CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t id, store_->InsertAudit(row));
+        ids.push_back(id);
+    }
+    EXPECT_LT(ids[0], ids[4]);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::vector<AuditRow> first, store_->ListAudit(0, 2));
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(first[0].id, ids[4]);
+    EXPECT_EQ(first[0].target, "k4");
+    EXPECT_EQ(first[0].at, At(4));
+    EXPECT_EQ(first[0].actor_kind, "staff");
+    EXPECT_EQ(first[0].actor_id, "7");
+    EXPECT_EQ(first[0].action, "key.create");
+    EXPECT_EQ(first[0].reason, "because");
+    EXPECT_EQ(first[0].request_id, "r4");
+    EXPECT_EQ(first[1].id, ids[3]);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::vector<AuditRow> rest, store_->ListAudit(ids[3], 10));
+    ASSERT_EQ(rest.size(), 3U);
+    EXPECT_EQ(rest[2].id, ids[0]);
+    EXPECT_EQ(rest[2].reason, "");
+    AuditRow bad;
+    bad.actor_kind = "robot";
+    EXPECT_FALSE(store_->InsertAudit(bad).has_value());
+}
+
 TEST_F(AccessStoreTest, RecoveryCodesAreSingleUseAndReplaced) {
     const StaffId staff(1);
     const std::vector<Digest> first = {DigestOf(1), DigestOf(2)};

@@ -156,6 +156,7 @@ struct StaffRow {
     std::int64_t role = 0;
     AuthState auth;
     Timestamp created_at;
+    std::optional<Timestamp> disabled_at;  // set by DisableStaff; a disabled account cannot log in
 };
 
 struct MemberCredentialRow {
@@ -178,6 +179,18 @@ struct SessionRow {
     Timestamp last_seen_at;
     Timestamp expires_at;
     std::optional<Timestamp> revoked_at;
+};
+
+// One administrative action (docs/access.md, "Audit log"). Never personal data or secrets.
+struct AuditRow {
+    std::int64_t id = 0;  // assigned by InsertAudit, ascending
+    Timestamp at;
+    std::string actor_kind;  // "key", "staff" or "member"
+    std::string actor_id;    // the key's public id, the staff id, the member's public id
+    std::string action;      // "key.create", "staff.disable", "adjustment.create", ...
+    std::string target;      // the id of the object acted on
+    std::string reason;      // "" unless the action requires one
+    std::string request_id;
 };
 
 // ---- Transparency log rows (translog/)
@@ -322,6 +335,12 @@ public:
     virtual Status UpdateStaffAuth(StaffId id, const AuthState& auth) = 0;
     // How many staff accounts exist (`candor init` refuses a database that has any).
     virtual Result<std::int64_t> CountStaff() = 0;
+    // Every staff account, disabled ones too, in ascending id order.
+    virtual Result<std::vector<StaffRow>> ListStaff() = 0;
+    // Sets disabled_at; false when the account is unknown or already disabled.
+    virtual Result<bool> DisableStaff(StaffId id, Timestamp now) = 0;
+    // Sets the role; false when the account is unknown.
+    virtual Result<bool> UpdateStaffRole(StaffId id, std::int64_t role) = 0;
 
     // Recovery codes, stored as digests. ReplaceRecoveryCodes drops a staff member's old codes.
     // UseRecoveryCode marks an unused code used and answers true, or answers false (writing
@@ -346,6 +365,12 @@ public:
     virtual Result<std::int64_t> RevokeSessionsOf(SubjectKind kind,
                                                   std::int64_t subject_id,
                                                   Timestamp now) = 0;
+
+    // ---- Audit log. Rows are only ever inserted.
+    // Appends `row` (its id ignored) and answers the id it was given.
+    virtual Result<std::int64_t> InsertAudit(const AuditRow& row) = 0;
+    // At most `limit` rows with id < `before` (0: from the newest), newest first.
+    virtual Result<std::vector<AuditRow>> ListAudit(std::int64_t before, std::size_t limit) = 0;
 
     // ---- Transparency log (translog/). Nodes and heads are only ever inserted; a second
     // node at the same (level, index) or a second head of the same size is kAlreadyExists.

@@ -126,6 +126,12 @@ enum Sql : std::size_t {
     kLoadLeafHashes,
     kScanTreeNodes,
     kScanTreeHeads,
+    // Audit log and staff administration (schema 4).
+    kListStaff,
+    kDisableStaff,
+    kUpdateStaffRole,
+    kInsertAudit,
+    kListAudit,
     kSqlCount,
 };
 
@@ -216,11 +222,11 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "totp_confirmed, totp_last_step, failed_logins, locked_until, password_changed_at, "
     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
     "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
-    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at FROM staff "
-    "WHERE id = ?1",
+    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at, disabled_at "
+    "FROM staff WHERE id = ?1",
     "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
-    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at FROM staff "
-    "WHERE email_index = ?1",
+    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at, disabled_at "
+    "FROM staff WHERE email_index = ?1",
     "UPDATE staff SET password_hash = ?2, totp_secret = ?3, totp_confirmed = ?4, "
     "totp_last_step = ?5, failed_logins = ?6, locked_until = ?7, password_changed_at = ?8 "
     "WHERE id = ?1",
@@ -261,6 +267,16 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT id, leaf_hash FROM entries WHERE id >= ?1 ORDER BY id LIMIT ?2",
     "SELECT level, idx, hash FROM tree_nodes ORDER BY level, idx",
     "SELECT size, root, timestamp, key_id, signature FROM tree_heads ORDER BY size",
+    // Audit log and staff administration (schema 4).
+    "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
+    "totp_last_step, failed_logins, locked_until, password_changed_at, created_at, disabled_at "
+    "FROM staff ORDER BY id",
+    "UPDATE staff SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL",
+    "UPDATE staff SET role = ?2 WHERE id = ?1",
+    "INSERT INTO audit_log (at, actor_kind, actor_id, action, target, reason, request_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    "SELECT id, at, actor_kind, actor_id, action, target, reason, request_id FROM audit_log "
+    "WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -478,7 +494,19 @@ StaffRow ReadStaff(const Query& q) {
                     q.Text(2),
                     q.Int(3),
                     ReadAuthState(q, 4),
-                    FromMicros(q.Int(11))};
+                    FromMicros(q.Int(11)),
+                    OptionalTime(q, 12)};
+}
+
+AuditRow ReadAudit(const Query& q) {
+    return AuditRow{q.Int(0),
+                    FromMicros(q.Int(1)),
+                    q.Text(2),
+                    q.Text(3),
+                    q.Text(4),
+                    q.Text(5),
+                    q.Text(6),
+                    q.Text(7)};
 }
 
 MemberCredentialRow ReadMemberCredentials(const Query& q) {
@@ -1018,6 +1046,45 @@ public:
         q.Bind(1, id.value());
         BindAuthState(q, 2, auth);
         return q.Run();
+    }
+
+    Result<std::vector<StaffRow>> ListStaff() override {
+        auto q = Use(kListStaff);
+        return All<StaffRow>(q, ReadStaff);
+    }
+
+    Result<bool> DisableStaff(StaffId id, Timestamp now) override {
+        auto q = Use(kDisableStaff);
+        q.Bind(1, id.value()).Bind(2, ToMicros(now));
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
+    }
+
+    Result<bool> UpdateStaffRole(StaffId id, std::int64_t role) override {
+        auto q = Use(kUpdateStaffRole);
+        q.Bind(1, id.value()).Bind(2, role);
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
+    }
+
+    Result<std::int64_t> InsertAudit(const AuditRow& row) override {
+        auto q = Use(kInsertAudit);
+        q.Bind(1, ToMicros(row.at))
+            .Bind(2, row.actor_kind)
+            .Bind(3, row.actor_id)
+            .Bind(4, row.action)
+            .Bind(5, row.target)
+            .Bind(6, row.reason)
+            .Bind(7, row.request_id);
+        CANDOR_ASSIGN_OR_RETURN(bool has_row, q.Step());
+        CANDOR_ASSERT(has_row);
+        return q.Int(0);
+    }
+
+    Result<std::vector<AuditRow>> ListAudit(std::int64_t before, std::size_t limit) override {
+        auto q = Use(kListAudit);
+        q.Bind(1, before > 0 ? before : INT64_MAX).Bind(2, static_cast<std::int64_t>(limit));
+        return All<AuditRow>(q, ReadAudit);
     }
 
     Status ReplaceRecoveryCodes(StaffId staff, std::span<const Digest> code_hashes) override {
