@@ -17,18 +17,21 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "access/access.h"
 #include "api/api.h"
 #include "app/routes.h"
+#include "app/sequencer.h"
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
+#include "translog/translog.h"
 
 namespace candor::app {
 namespace {
@@ -43,6 +46,7 @@ struct Flags {
     std::size_t threads = 0;
     std::string index_key_file;  // "" = the database's path + ".index-key"
     bool bootstrap_admin_key = false;
+    std::string signing_key_file;  // "" = no sequencer
 };
 
 constexpr std::size_t kIndexKeyBytes = 32;
@@ -159,11 +163,12 @@ int Fail(std::string_view what, const Error& error) {
 }
 
 // Waits for SIGTERM or SIGINT, then stops gracefully: not ready, the server drains, then the
-// committer flushes.
+// committer flushes, then the sequencer (if any) integrates and signs what is left.
 void WaitAndStop(const sigset_t& stop_signals,
                  std::atomic<bool>& is_ready,
                  api::Server& server,
-                 ledger::Committer& committer) {
+                 ledger::Committer& committer,
+                 Sequencer* sequencer) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     LogJson(LogLevel::kInfo, {{"msg", "stopping"}, {"signal", signal}});
@@ -173,9 +178,31 @@ void WaitAndStop(const sigset_t& stop_signals,
     // After the server: a request still waiting for its commit is answered (or dropped) before
     // the committer goes, and every Responder is gone before the server is destroyed.
     committer.Stop();
+    if (sequencer != nullptr) {
+        sequencer->Stop();  // one last pass over what the committer flushed
+    }
     const ledger::CommitterStats stats = committer.stats();
     LogJson(LogLevel::kInfo,
             {{"msg", "stopped"}, {"batches", stats.batches}, {"commands", stats.commands}});
+}
+
+// With --signing-key-file, a sequencer signing with that key; without, none (logged once).
+Status StartSequencer(const Flags& flags, const Clock& clock, std::unique_ptr<Sequencer>* out) {
+    if (flags.signing_key_file.empty()) {
+        LogJson(LogLevel::kWarn,
+                {{"msg", "no --signing-key-file: the transparency log is not sequenced"}});
+        return Ok();
+    }
+    CANDOR_ASSIGN_OR_RETURN(crypto::Ed25519Seed seed,
+                            translog::ReadSigningKeyFile(flags.signing_key_file));
+    *out = std::make_unique<Sequencer>(flags.db, seed, clock);
+    crypto::Wipe(seed);
+    CANDOR_TRY((*out)->Start());
+    LogJson(LogLevel::kInfo,
+            {{"msg", "sequencer started"},
+             {"key_id", (*out)->signer().key_id()},
+             {"public_key", crypto::ToHex((*out)->signer().public_key())}});
+    return Ok();
 }
 
 int Serve(const Flags& flags) {
@@ -227,6 +254,12 @@ int Serve(const Flags& flags) {
         }
     }
 
+    std::unique_ptr<Sequencer> sequencer;
+    if (auto started = StartSequencer(flags, clock, &sequencer); !started) {
+        committer.Stop();
+        return Fail("cannot start the sequencer", started.error());
+    }
+
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
     api::Router router;
@@ -245,7 +278,7 @@ int Serve(const Flags& flags) {
              {"port", server.port()},
              {"db", flags.db}});
 
-    WaitAndStop(stop_signals, is_ready, server, committer);
+    WaitAndStop(stop_signals, is_ready, server, committer, sequencer.get());
     return kExitOk;
 }
 
@@ -262,6 +295,10 @@ int Main(int argc, char** argv) {
                    flags.index_key_file,
                    "File with the 32-byte blind-index key in hex, created (mode 0600) if missing; "
                    "default: the SQLite database's path + .index-key");
+    app.add_option("--signing-key-file",
+                   flags.signing_key_file,
+                   "File with the transparency log's Ed25519 seed (64 hex digits, mode 0600, as "
+                   "for `candor sequence --key-file`); without it the log is not sequenced");
     app.add_flag("--bootstrap-admin-key",
                  flags.bootstrap_admin_key,
                  "When the database has no API key, make an admin key and print it on stdout");

@@ -90,6 +90,15 @@ constexpr std::array kRoutePolicies = {
     RoutePolicy{"POST", "/v1/keys/{id}/revoke", Need::kScope, Scope::kAdmin},
     RoutePolicy{"POST", "/v1/auth/login", Need::kNothing},
     RoutePolicy{"POST", "/v1/auth/logout", Need::kSession},
+    // The transparency log is public: it holds pseudonymous entries only (docs/transparency.md).
+    RoutePolicy{"GET", "/v1/transparency/head", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/heads/{size}", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/keys", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/entries", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/proof/inclusion", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/proof/consistency", Need::kNothing},
+    RoutePolicy{
+        "GET", "/v1/members/{id}/receipts/{entry}", Need::kScope, Scope::kMembersRead, true},
 };
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
@@ -314,6 +323,7 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterHolds(router, deps);
     RegisterEntries(router, deps);
     RegisterAccess(router, deps);
+    RegisterTransparency(router, deps);
 }
 
 std::string_view OpenApiDocument() {

@@ -84,7 +84,18 @@ namespace candor {
       "proof-invalid",                                                                            \
       422,                                                                                        \
       false,                                                                                      \
-      "The Merkle proof does not match the tree heads it claims.")
+      "The Merkle proof does not match the tree heads it claims.")                                \
+    X(kUnknownTreeHead, "unknown-tree-head", 404, false, "No tree head was signed at this size.") \
+    X(kNotSequenced,                                                                              \
+      "not-sequenced",                                                                            \
+      409,                                                                                        \
+      true,                                                                                       \
+      "The entry is not yet covered by a signed tree head; retry shortly.")                       \
+    X(kSchemaTooOld,                                                                              \
+      "schema-too-old",                                                                           \
+      500,                                                                                        \
+      false,                                                                                      \
+      "The database needs a migration: open it read-write once.")
 
 enum class ErrorCode : std::uint8_t {
 #define CANDOR_ERROR_ENUM(name, slug, status, retryable, meaning) name,

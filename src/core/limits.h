@@ -87,4 +87,12 @@ inline constexpr std::size_t kEventsBatchMax = 100;
 // signed tree head).
 inline constexpr std::size_t kSequenceBatchMax = 100'000;
 
+// candord's sequencer: entries per batch (one write transaction, so the committer waits at most
+// one batch's integration for the write lock) and the longest pause between two passes.
+inline constexpr std::size_t kServerSequenceBatchMax = 4'096;
+inline constexpr std::int64_t kSequenceIntervalMs = 1'000;
+
+// Entries one GET /v1/transparency/entries answers.
+inline constexpr std::size_t kTransparencyEntriesPageMax = 1'000;
+
 }  // namespace candor::limits

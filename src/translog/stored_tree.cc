@@ -1,7 +1,9 @@
 // The stored tree, signed tree heads and the sequencer.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "core/assert.h"
 #include "core/limits.h"
@@ -48,6 +50,8 @@ Result<SequenceReport> SequenceInTransaction(store::Store& store,
     }
     CANDOR_ASSIGN_OR_RETURN(Hash root, RootAt(tree, tree.size()));
     TreeHead head = signer.Sign(tree.size(), root, clock.Now());
+    CANDOR_TRY(store.InsertSigningKey(
+        store::SigningKeyRow{signer.key_id(), signer.public_key(), head.timestamp}));
     CANDOR_TRY(store.InsertTreeHead(ToRow(head)));
     return SequenceReport{leaves.size(), std::move(head)};
 }
@@ -152,6 +156,30 @@ Result<TreeHead> FromRow(const store::TreeHeadRow& row) {
     }
     std::copy(row.signature.begin(), row.signature.end(), head.signature.begin());
     return head;
+}
+
+Result<crypto::Ed25519Seed> ReadSigningKeyFile(const std::string& path) {
+    struct stat info {};
+
+    if (::stat(path.c_str(), &info) != 0) {
+        return MakeError(ErrorCode::kInvalidArgument, fmt::format("no key file {}", path));
+    }
+    if ((info.st_mode & 077U) != 0) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{} may be read by others; chmod 600 it", path));
+    }
+    std::ifstream in(path);
+    std::string hex;
+    in >> hex;
+    auto bytes = crypto::FromHex(hex);
+    crypto::Ed25519Seed seed{};
+    if (!in || !bytes || bytes->size() != seed.size()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{} does not hold a key: 64 hex digits expected", path));
+    }
+    std::copy(bytes->begin(), bytes->end(), seed.begin());
+    crypto::Wipe(*bytes);
+    return seed;
 }
 
 Result<SequenceReport> Sequence(store::Store& store,

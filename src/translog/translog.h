@@ -168,13 +168,19 @@ Status VerifyTreeHead(const TreeHead& head, const crypto::Ed25519PublicKey& publ
 store::TreeHeadRow ToRow(const TreeHead& head);
 Result<TreeHead> FromRow(const store::TreeHeadRow& row);
 
+// Reads a signing key file: the 32-byte Ed25519 seed as 64 hex digits (whitespace around them
+// ignored), in a file that neither group nor others may read. kInvalidArgument naming the file
+// when it is missing, readable by others, or holds anything else.
+Result<crypto::Ed25519Seed> ReadSigningKeyFile(const std::string& path);
+
 struct SequenceReport {
     std::uint64_t leaves_added = 0;
     TreeHead head;  // the head of the tree after the batch (new, or the latest when unchanged)
 };
 
 // Integrates up to `batch_max` journal entries not yet in the tree (leaf i is entry i + 1) and
-// signs a head of the new size with `clock`'s time, all in one transaction on `store`. When no
+// signs a head of the new size with `clock`'s time, all in one transaction on `store` (which also
+// records the signer's public key in signing_keys). When no
 // entry is waiting and a head of the current size exists, it signs nothing and answers that
 // head. kCorruptDatabase when entry ids are not dense or a stored node is missing; kStorage
 // when the database fails (the transaction is rolled back).

@@ -26,13 +26,14 @@ check() {
     fi
 }
 
-# start_candord MEMBERS: a fresh database with MEMBERS members (m_00000001...), candord on a
-# port the kernel picks (logged in its "listening" line) with --bootstrap-admin-key, which
-# prints an admin key on stdout because the database has none yet.
+# start_candord MEMBERS [FLAG...]: a fresh database with MEMBERS members (m_00000001...),
+# candord on a port the kernel picks (logged in its "listening" line) with --bootstrap-admin-key,
+# which prints an admin key on stdout because the database has none yet, and any further flags.
 start_candord() {
     "$candor" gen --db "$work/candor.db" --members "$1" --events 0 --quiet >/dev/null || exit 1
+    shift
     "$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 \
-        --bootstrap-admin-key >"$work/out" 2>"$work/log" &
+        --bootstrap-admin-key "$@" >"$work/out" 2>"$work/log" &
     server_pid=$!
     local port=""
     for _ in $(seq 1 100); do
