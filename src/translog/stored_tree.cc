@@ -78,24 +78,34 @@ Result<Hash> StoredTree::Node(int level, std::uint64_t index) {
     return *hash;
 }
 
+Status StoredTree::LoadEdge() {
+    edge_.assign(64, Hash{});
+    for (int level = 0; level < 64; ++level) {
+        const std::uint64_t count = size_ >> static_cast<unsigned>(level);
+        if ((count & 1U) != 0) {
+            CANDOR_ASSIGN_OR_RETURN(edge_[static_cast<std::size_t>(level)], Node(level, count - 1));
+        }
+    }
+    is_edge_loaded_ = true;
+    return Ok();
+}
+
 Status StoredTree::Append(const Hash& leaf_hash) {
+    if (!is_edge_loaded_) {
+        CANDOR_TRY(LoadEdge());
+    }
     std::uint64_t index = size_;
     Hash carry = leaf_hash;
-    for (int level = 0;; ++level) {
-        CANDOR_TRY(store_->InsertTreeNode(store::TreeNodeRow{level, index, carry}));
-        // A node whose index is odd completes its parent.
+    for (std::size_t level = 0;; ++level) {
+        CANDOR_TRY(
+            store_->InsertTreeNode(store::TreeNodeRow{static_cast<int>(level), index, carry}));
+        // A node whose index is odd completes its parent with the edge node to its left; an
+        // even one becomes the edge at its level.
         if ((index & 1U) == 0) {
+            edge_[level] = carry;
             break;
         }
-        CANDOR_ASSIGN_OR_RETURN(std::optional<Hash> left, store_->LoadTreeNode(level, index - 1));
-        if (!left.has_value()) {
-            return MakeError(
-                ErrorCode::kCorruptDatabase,
-                fmt::format("tree node at level {} index {} is missing from the database",
-                            level,
-                            index - 1));
-        }
-        carry = HashChildren(*left, carry);
+        carry = HashChildren(edge_[level], carry);
         index >>= 1U;
     }
     ++size_;

@@ -113,15 +113,23 @@ public:
 
     Result<Hash> Node(int level, std::uint64_t index) override;
 
-    // Stores leaf size() and every node it completes, as MemoryTree::Append does.
+    // Stores leaf size() and every node it completes, as MemoryTree::Append does. The left
+    // siblings it needs are the tree's right edge (one complete subtree per set bit of size()),
+    // read once at the first Append and then kept, so appending only writes. After a failed
+    // Append the caller rolls back and drops this StoredTree (Sequence does).
     // REQUIRES: the caller holds a transaction on the store.
     Status Append(const Hash& leaf_hash);
 
 private:
     StoredTree(store::Store& store, std::uint64_t size) : store_(&store), size_(size) {}
 
+    Status LoadEdge();
+
     store::Store* store_;
     std::uint64_t size_;
+    // edge_[level] is the node (level, (size_ >> level) - 1) when bit `level` of size_ is set.
+    std::vector<Hash> edge_;
+    bool is_edge_loaded_ = false;
 };
 
 // A signed tree head: the log's commitment to its first `size` leaves.

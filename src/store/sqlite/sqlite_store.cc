@@ -264,7 +264,8 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT level, idx, hash FROM tree_nodes ORDER BY level, idx",
     "SELECT size, root, timestamp, key_id, signature FROM tree_heads ORDER BY size",
     // Transparency log lookups (schema 5).
-    "SELECT idx FROM tree_nodes WHERE level = 0 AND hash = ?1 ORDER BY idx LIMIT 1",
+    "SELECT idx FROM tree_nodes WHERE level = 0 AND substr(hash, 1, 8) = substr(?1, 1, 8) "
+    "AND hash = ?1 ORDER BY idx LIMIT 1",
     "INSERT INTO signing_keys (key_id, public_key, created_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (key_id) DO NOTHING",
     "SELECT key_id, public_key, created_at FROM signing_keys ORDER BY created_at, key_id",
