@@ -86,6 +86,41 @@ check "receipt: 200 with bytes, proof, head and public key" \
 tail -n +2 <<<"$receipt" >"$work/receipt.json"
 check "candor verify --receipt: exit 0 offline" \
     "$candor" verify --receipt "$work/receipt.json" --key "$public_key"
+# by_hand RECEIPT PUBLIC_KEY: the commands of docs/transparency.md, "Checking by hand with
+# standard tools", run as written there (in a subshell, in a scratch directory).
+by_hand() (
+    cd "$(mktemp -d -p "$work")" || exit 1
+    public_key="$2"
+    cp "$1" receipt.json
+    jq -r .bytes receipt.json | xxd -r -p > entry.bin
+    h=$( (printf '\x00'; cat entry.bin) | sha256sum | cut -c1-64 )   # the leaf hash
+    [ "$h" = "$(jq -r .leaf_hash receipt.json)" ] && echo "leaf hash ok"
+    node() { printf '01%s%s' "$1" "$2" | xxd -r -p | sha256sum | cut -c1-64; }
+    fn=$(jq .index receipt.json); sn=$(( $(jq .head.size receipt.json) - 1 ))
+    for p in $(jq -r '.hashes[]' receipt.json); do
+        if [ $((fn % 2)) -eq 1 ] || [ "$fn" -eq "$sn" ]; then
+            h=$(node "$p" "$h")
+            if [ $((fn % 2)) -eq 0 ]; then
+                while [ $((fn % 2)) -eq 0 ] && [ "$fn" -ne 0 ]; do fn=$((fn / 2)); sn=$((sn / 2)); done
+            fi
+        else
+            h=$(node "$h" "$p")
+        fi
+        fn=$((fn / 2)); sn=$((sn / 2))
+    done
+    [ "$sn" -eq 0 ] && [ "$h" = "$(jq -r .head.root_hash receipt.json)" ] && echo "inclusion ok"
+    size=$(jq .head.size receipt.json); root=$(jq -r .head.root_hash receipt.json)
+    timestamp_us=$(jq .head.timestamp_us receipt.json)
+    { printf 'candor-tree-head-v1'; printf '%016x' "$size" | xxd -r -p; printf '%s' "$root" | xxd -r -p
+      printf '%016x' "$timestamp_us" | xxd -r -p; } > head.bin
+    printf '302a300506032b6570032100%s' "$public_key" | xxd -r -p > key.der   # SPKI wrapper
+    jq -r .head.signature receipt.json | xxd -r -p > head.sig
+    openssl pkeyutl -verify -pubin -keyform DER -inkey key.der -rawin -in head.bin -sigfile head.sig
+)
+by_hand "$work/receipt.json" "$public_key" >"$work/by_hand.out" 2>&1
+check "by hand (docs/transparency.md): leaf hash, inclusion and signature" \
+    has "$(cat "$work/by_hand.out")" '^leaf hash ok' '^inclusion ok' 'Signature Verified Successfully'
+
 bytes="$(grep -o '"bytes":"[0-9a-f]*"' "$work/receipt.json" | cut -d'"' -f4)"
 last="${bytes: -1}"
 flipped="${bytes:0:${#bytes}-1}$([ "$last" = 0 ] && echo 1 || echo 0)"
