@@ -119,7 +119,11 @@ void Answer200(Deps& deps,
         respond(api::Problem(failure->error, request, failure->field));
         return;
     }
-    respond(api::HttpResponse::Json(200, std::get<nlohmann::json>(*answer).dump()));
+    // An entry's meta is opaque program bytes: invalid UTF-8 is replaced rather than thrown on
+    // (the bytes themselves are served exactly, as hex).
+    respond(api::HttpResponse::Json(200,
+                                    std::get<nlohmann::json>(*answer).dump(
+                                        -1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
 void GetHead(Deps& deps, const api::HttpRequest& request, api::Responder respond) {

@@ -89,8 +89,8 @@ namespace candor {
     X(kNotSequenced,                                                                              \
       "not-sequenced",                                                                            \
       409,                                                                                        \
-      true,                                                                                       \
-      "The entry is not yet covered by a signed tree head; retry shortly.")                       \
+      false,                                                                                      \
+      "The entry is not yet covered by a signed tree head; retry in a few seconds.")              \
     X(kSchemaTooOld,                                                                              \
       "schema-too-old",                                                                           \
       500,                                                                                        \
