@@ -34,7 +34,9 @@ struct GenOptions {
 
 struct VerifyOptions {
     std::string db;
-    std::vector<std::string> keys;  // Ed25519 public keys (hex) that may have signed heads
+    std::vector<std::string> keys;         // Ed25519 public keys (hex) that may have signed heads
+    std::string receipt;                   // a receipt file to check offline
+    std::vector<std::string> consistency;  // two head files, old then new
 };
 
 struct SequenceOptions {
@@ -62,6 +64,7 @@ int RunInit(const InitOptions& options);
 int RunKeysCreate(const KeysCreateOptions& options);
 int RunVerify(const VerifyOptions& options);
 int RunSequence(const SequenceOptions& options);
+
 int RunDemo(const DemoOptions& options);
 int RunGen(const GenOptions& options);
 

@@ -22,9 +22,21 @@ LogCommands AddLogCommands(CLI::App& app,
         "verify",
         "Rebuild the transparency log from the journal and compare every stored node and "
         "signed tree head (exit 1 naming the first difference)");
-    verify_command->add_option("--db", verify.db, "Database: sqlite:PATH or PATH")->required();
+    verify_command->add_option(
+        "--db", verify.db, "Database: sqlite:PATH or PATH (needed unless --receipt)");
     verify_command->add_option(
         "--key", verify.keys, "Ed25519 public key (hex) whose heads to check; repeatable");
+    auto* receipt = verify_command->add_option(
+        "--receipt",
+        verify.receipt,
+        "Check a saved receipt (GET /v1/members/{id}/receipts/{entry}) offline; needs --key");
+    verify_command
+        ->add_option("--consistency",
+                     verify.consistency,
+                     "OLD_HEAD NEW_HEAD: check that the log of --db grew from one saved head "
+                     "(GET /v1/transparency/head) to the other without rewriting")
+        ->expected(2)
+        ->excludes(receipt);
 
     auto* sequence_command = app.add_subcommand(
         "sequence", "Integrate new journal entries into the transparency log and sign a head");

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 
 #include "cli/commands.h"
@@ -16,21 +15,6 @@
 
 namespace candor::cli {
 namespace {
-
-Result<crypto::Ed25519Seed> ReadSeed(const std::string& path) {
-    std::ifstream in(path);
-    std::string hex;
-    in >> hex;
-    auto bytes = crypto::FromHex(hex);
-    if (!in || !bytes || bytes->size() != crypto::Ed25519Seed{}.size()) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{} does not hold a key: 64 hex digits expected", path));
-    }
-    crypto::Ed25519Seed seed{};
-    std::copy(bytes->begin(), bytes->end(), seed.begin());
-    crypto::Wipe(*bytes);
-    return seed;
-}
 
 // Creates `path` with mode 0600 and a fresh seed; never overwrites an existing file.
 Result<crypto::Ed25519Seed> CreateSeed(const std::string& path) {
@@ -62,11 +46,7 @@ Result<crypto::Ed25519Seed> LoadSeed(const SequenceOptions& options) {
         }
         return CreateSeed(options.key_file);
     }
-    if ((info.st_mode & 077U) != 0) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{} may be read by others; chmod 600 it", options.key_file));
-    }
-    return ReadSeed(options.key_file);
+    return translog::ReadSigningKeyFile(options.key_file);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "access/access.h"
 #include "api/api.h"
 #include "app/routes.h"
+#include "app/sequencer.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/limits.h"
@@ -27,6 +28,7 @@
 #include "crypto/crypto.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
+#include "translog/translog.h"
 
 namespace candor::app {
 namespace {
@@ -41,11 +43,13 @@ int Fail(std::string_view what, const Error& error) {
 }
 
 // Waits for SIGTERM or SIGINT, then stops gracefully: not ready, the server drains, the
-// committer flushes, then the workers finish their queue.
+// committer flushes, the sequencer integrates and signs what is left, then the workers finish
+// their queue.
 void WaitAndStop(const sigset_t& stop_signals,
                  std::atomic<bool>& is_ready,
                  api::Server& server,
                  ledger::Committer& committer,
+                 Sequencer& sequencer,
                  WorkerPool& workers) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
@@ -56,6 +60,7 @@ void WaitAndStop(const sigset_t& stop_signals,
     // After the server: a request still waiting for its commit is answered (or dropped) before
     // the committer goes, and every Responder is gone before the server is destroyed.
     committer.Stop();
+    sequencer.Stop();  // one last pass over what the committer flushed
     // Last: the committer's callbacks may have queued audit rows, and every queued job answers
     // its Responder before the server is destroyed.
     workers.Stop();
@@ -102,6 +107,18 @@ int Serve(const config::Config& config) {
     WorkerPool workers(limits::kPasswordHashesConcurrentMax);
     Deps deps{committer, reads, access, rates, workers};
 
+    // The one sequencer of this database (candor sequence may race it safely): signs with the
+    // key file's signing_key.
+    Sequencer sequencer(config.db, keys->signing_key, clock);
+    if (auto started = sequencer.Start(); !started) {
+        committer.Stop();
+        return Fail("cannot start the sequencer", started.error());
+    }
+    LogJson(LogLevel::kInfo,
+            {{"msg", "sequencer started"},
+             {"key_id", sequencer.signer().key_id()},
+             {"public_key", crypto::ToHex(sequencer.signer().public_key())}});
+
     std::atomic<bool> is_ready{false};
     api::Metrics metrics;
     AddCommitterMetrics(metrics, committer);
@@ -128,7 +145,7 @@ int Serve(const config::Config& config) {
              {"tls", config.tls.is_enabled()},
              {"db", config.db}});
 
-    WaitAndStop(stop_signals, is_ready, server, committer, workers);
+    WaitAndStop(stop_signals, is_ready, server, committer, sequencer, workers);
     return kExitOk;
 }
 

@@ -1,6 +1,7 @@
 // Members: POST /v1/members, GET /v1/members/{id}, GET /v1/members/{id}/balance and
-// GET /v1/members/{id}/history. Members are addressed by their public id, never by the
-// internal integer.
+// GET /v1/members/{id}/history (each entry marked with its transparency-log index, when it has
+// one, and whether a signed tree head covers it). Members are addressed by their public id, never
+// by the internal integer.
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -149,6 +150,21 @@ void GetBalance(Deps& deps,
     respond(api::HttpResponse::Json(200, document.dump()));
 }
 
+// How far the transparency log reaches: leaves integrated, and leaves under the latest signed
+// head (the same in practice: the sequencer signs in the transaction that integrates).
+struct LogProgress {
+    std::uint64_t tree_size = 0;
+    std::uint64_t signed_size = 0;
+};
+
+Result<LogProgress> ReadLogProgress(store::Store& store) {
+    LogProgress progress;
+    CANDOR_ASSIGN_OR_RETURN(progress.tree_size, store.LoadTreeSize());
+    CANDOR_ASSIGN_OR_RETURN(const std::optional<store::TreeHeadRow> head, store.LatestTreeHead());
+    progress.signed_size = head ? head->size : 0;
+    return progress;
+}
+
 void GetHistory(Deps& deps,
                 const RequestContext& /*context*/,
                 const api::HttpRequest& request,
@@ -187,9 +203,19 @@ void GetHistory(Deps& deps,
     if (entries->size() > *limit) {
         entries->resize(*limit);
     }
+    // Read after the entries: the log only grows, so a later size never marks an entry wrongly.
+    auto log = deps.reads.RunOnStore<LogProgress>(ReadLogProgress);
+    if (!log) {
+        respond(api::Problem(log.error(), request));
+        return;
+    }
     nlohmann::json rendered = nlohmann::json::array();
     for (const journal::Entry& entry : *entries) {
-        rendered.push_back(RenderEntry(entry, *member));
+        nlohmann::json item = RenderEntry(entry, *member);
+        const auto index = static_cast<std::uint64_t>(entry.id.value() - 1);
+        item["log_index"] = index < log->tree_size ? nlohmann::json(index) : nlohmann::json();
+        item["verifiable"] = index < log->signed_size;
+        rendered.push_back(std::move(item));
     }
     const nlohmann::json document = {
         {"entries", std::move(rendered)},

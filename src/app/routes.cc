@@ -100,6 +100,15 @@ constexpr std::array kRoutePolicies = {
     RoutePolicy{"POST", "/v1/auth/password", Need::kSession},
     RoutePolicy{"POST", "/v1/members/{id}/credentials", Need::kScope, Scope::kMembersWrite},
     RoutePolicy{"GET", "/v1/audit", Need::kScope, Scope::kAdmin},
+    // The transparency log is public: it holds pseudonymous entries only (docs/transparency.md).
+    RoutePolicy{"GET", "/v1/transparency/head", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/heads/{size}", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/keys", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/entries", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/proof/inclusion", Need::kNothing},
+    RoutePolicy{"GET", "/v1/transparency/proof/consistency", Need::kNothing},
+    RoutePolicy{
+        "GET", "/v1/members/{id}/receipts/{entry}", Need::kScope, Scope::kMembersRead, true},
 };
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
@@ -461,6 +470,7 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterEntries(router, deps);
     RegisterAccess(router, deps);
     RegisterStaff(router, deps);
+    RegisterTransparency(router, deps);
 }
 
 namespace {

@@ -5,7 +5,8 @@
 // may call what) before the handler runs. Writes go through the Committer and answer from its
 // callback; reads run on a pooled read-only connection; credentials are checked on a pooled
 // read-write connection with its own access::Access. Each resource has its own file
-// (members.cc, events.cc, holds.cc, entries.cc, auth.cc). Private to app/. See docs/api.md.
+// (members.cc, events.cc, holds.cc, entries.cc, auth.cc, transparency.cc). Private to app/. See
+// docs/api.md.
 #pragma once
 
 #include <condition_variable>
@@ -45,6 +46,15 @@ public:
     Result<T> Run(const std::function<Result<T>(ledger::Ledger&)>& read) {
         CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<Slot> slot, Acquire());
         Result<T> result = read(*slot->ledger);
+        Release(std::move(slot));
+        return result;
+    }
+
+    // As Run, for reads below the ledger (the transparency log's tables).
+    template <class T>
+    Result<T> RunOnStore(const std::function<Result<T>(store::Store&)>& read) {
+        CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<Slot> slot, Acquire());
+        Result<T> result = read(*slot->store);
         Release(std::move(slot));
         return result;
     }
@@ -263,6 +273,10 @@ void RegisterMembers(api::Router& router, Deps& deps);
 void RegisterEvents(api::Router& router, Deps& deps);
 void RegisterHolds(api::Router& router, Deps& deps);
 void RegisterEntries(api::Router& router, Deps& deps);
+
+// The transparency log (transparency.cc): GET /v1/transparency/head, /heads/{size}, /keys,
+// /entries, /proof/inclusion, /proof/consistency, and GET /v1/members/{id}/receipts/{entry}.
+void RegisterTransparency(api::Router& router, Deps& deps);
 
 // POST /v1/keys, GET /v1/keys, POST /v1/keys/{id}/revoke, POST /v1/auth/login and
 // POST /v1/auth/logout (auth.cc).

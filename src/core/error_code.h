@@ -90,7 +90,18 @@ namespace candor {
       429,                                                                                        \
       false,                                                                                      \
       "Too many requests from this key or address; retry after Retry-After seconds.")             \
-    X(kUnknownStaff, "unknown-staff", 404, false, "No enabled staff account has this id.")
+    X(kUnknownStaff, "unknown-staff", 404, false, "No enabled staff account has this id.") \
+    X(kUnknownTreeHead, "unknown-tree-head", 404, false, "No tree head was signed at this size.") \
+    X(kNotSequenced,                                                                              \
+      "not-sequenced",                                                                            \
+      409,                                                                                        \
+      false,                                                                                      \
+      "The entry is not yet covered by a signed tree head; retry in a few seconds.")              \
+    X(kSchemaTooOld,                                                                              \
+      "schema-too-old",                                                                           \
+      500,                                                                                        \
+      false,                                                                                      \
+      "The database needs a migration: open it read-write once.")
 
 enum class ErrorCode : std::uint8_t {
 #define CANDOR_ERROR_ENUM(name, slug, status, retryable, meaning) name,

@@ -101,4 +101,12 @@ inline constexpr std::size_t kSequenceBatchMax = 100'000;
 // so a wrong path (a log, a database) is refused instead of read into memory.
 inline constexpr std::size_t kConfigFileBytesMax = std::size_t{64} * 1024;
 
+// candord's sequencer: entries per batch (one write transaction, so the committer waits at most
+// one batch's integration for the write lock) and the longest pause between two passes.
+inline constexpr std::size_t kServerSequenceBatchMax = 4'096;
+inline constexpr std::int64_t kSequenceIntervalMs = 1'000;
+
+// Entries one GET /v1/transparency/entries answers.
+inline constexpr std::size_t kTransparencyEntriesPageMax = 1'000;
+
 }  // namespace candor::limits

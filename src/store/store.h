@@ -216,6 +216,13 @@ struct TreeNodeRow {
     Digest hash{};
 };
 
+// A public key that signed tree heads (Ed25519, 32 bytes).
+struct SigningKeyRow {
+    std::string key_id;  // hex of the first 8 bytes of SHA-256(public key)
+    Digest public_key{};
+    Timestamp created_at;  // when it signed its first head here
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -390,6 +397,13 @@ public:
     // Whole-table scans for `candor verify`: nodes by (level, index), heads by size.
     virtual Status ScanTreeNodes(const std::function<bool(const TreeNodeRow&)>& visit) = 0;
     virtual Status ScanTreeHeads(const std::function<bool(const TreeHeadRow&)>& visit) = 0;
+    // The index of the first leaf whose hash is `leaf_hash`, std::nullopt when no integrated
+    // leaf has it.
+    virtual Result<std::optional<std::uint64_t>> FindLeafByHash(const Digest& leaf_hash) = 0;
+    // Records a signing key; a key id already recorded is left as it is.
+    virtual Status InsertSigningKey(const SigningKeyRow& key) = 0;
+    // Every recorded key, oldest first.
+    virtual Result<std::vector<SigningKeyRow>> ListSigningKeys() = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

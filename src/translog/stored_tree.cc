@@ -1,7 +1,9 @@
 // The stored tree, signed tree heads and the sequencer.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "core/assert.h"
 #include "core/limits.h"
@@ -48,6 +50,8 @@ Result<SequenceReport> SequenceInTransaction(store::Store& store,
     }
     CANDOR_ASSIGN_OR_RETURN(Hash root, RootAt(tree, tree.size()));
     TreeHead head = signer.Sign(tree.size(), root, clock.Now());
+    CANDOR_TRY(store.InsertSigningKey(
+        store::SigningKeyRow{signer.key_id(), signer.public_key(), head.timestamp}));
     CANDOR_TRY(store.InsertTreeHead(ToRow(head)));
     return SequenceReport{leaves.size(), std::move(head)};
 }
@@ -74,24 +78,34 @@ Result<Hash> StoredTree::Node(int level, std::uint64_t index) {
     return *hash;
 }
 
+Status StoredTree::LoadEdge() {
+    edge_.assign(64, Hash{});
+    for (int level = 0; level < 64; ++level) {
+        const std::uint64_t count = size_ >> static_cast<unsigned>(level);
+        if ((count & 1U) != 0) {
+            CANDOR_ASSIGN_OR_RETURN(edge_[static_cast<std::size_t>(level)], Node(level, count - 1));
+        }
+    }
+    is_edge_loaded_ = true;
+    return Ok();
+}
+
 Status StoredTree::Append(const Hash& leaf_hash) {
+    if (!is_edge_loaded_) {
+        CANDOR_TRY(LoadEdge());
+    }
     std::uint64_t index = size_;
     Hash carry = leaf_hash;
-    for (int level = 0;; ++level) {
-        CANDOR_TRY(store_->InsertTreeNode(store::TreeNodeRow{level, index, carry}));
-        // A node whose index is odd completes its parent.
+    for (std::size_t level = 0;; ++level) {
+        CANDOR_TRY(
+            store_->InsertTreeNode(store::TreeNodeRow{static_cast<int>(level), index, carry}));
+        // A node whose index is odd completes its parent with the edge node to its left; an
+        // even one becomes the edge at its level.
         if ((index & 1U) == 0) {
+            edge_[level] = carry;
             break;
         }
-        CANDOR_ASSIGN_OR_RETURN(std::optional<Hash> left, store_->LoadTreeNode(level, index - 1));
-        if (!left.has_value()) {
-            return MakeError(
-                ErrorCode::kCorruptDatabase,
-                fmt::format("tree node at level {} index {} is missing from the database",
-                            level,
-                            index - 1));
-        }
-        carry = HashChildren(*left, carry);
+        carry = HashChildren(edge_[level], carry);
         index >>= 1U;
     }
     ++size_;
@@ -152,6 +166,30 @@ Result<TreeHead> FromRow(const store::TreeHeadRow& row) {
     }
     std::copy(row.signature.begin(), row.signature.end(), head.signature.begin());
     return head;
+}
+
+Result<crypto::Ed25519Seed> ReadSigningKeyFile(const std::string& path) {
+    struct stat info {};
+
+    if (::stat(path.c_str(), &info) != 0) {
+        return MakeError(ErrorCode::kInvalidArgument, fmt::format("no key file {}", path));
+    }
+    if ((info.st_mode & 077U) != 0) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{} may be read by others; chmod 600 it", path));
+    }
+    std::ifstream in(path);
+    std::string hex;
+    in >> hex;
+    auto bytes = crypto::FromHex(hex);
+    crypto::Ed25519Seed seed{};
+    if (!in || !bytes || bytes->size() != seed.size()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{} does not hold a key: 64 hex digits expected", path));
+    }
+    std::copy(bytes->begin(), bytes->end(), seed.begin());
+    crypto::Wipe(*bytes);
+    return seed;
 }
 
 Result<SequenceReport> Sequence(store::Store& store,

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -184,6 +186,70 @@ TEST(SequenceTest, MissingEntryIsCorrupt) {
     ASSERT_FALSE(report.has_value());
     EXPECT_EQ(report.error().code, ErrorCode::kCorruptDatabase);
     EXPECT_EQ(*ledger.store->LoadTreeSize(), 0U);
+}
+
+// A sequenced leaf is found by its hash (the first leaf with that hash); an unknown hash is not.
+// Each signing key is recorded once, with the time of its first head, and a rotated key joins it.
+TEST(SequenceTest, LeavesAreFoundByHashAndSigningKeysRecorded) {
+    testkit::TestLedger ledger;
+    AddEntries(ledger, 4);
+    const Signer first_key(SeedOf(6));
+    ASSERT_TRUE(Sequence(*ledger.store, first_key, ledger.clock, 100).has_value());
+    MemoryTree tree = TreeOfEntries(*ledger.store);
+    for (std::uint64_t index = 0; index < tree.size(); ++index) {
+        auto leaf = tree.Node(0, index);
+        ASSERT_TRUE(leaf.has_value());
+        auto found = ledger.store->FindLeafByHash(*leaf);
+        ASSERT_TRUE(found.has_value());
+        EXPECT_EQ(*found, std::optional<std::uint64_t>(index));
+    }
+    Hash unknown{};
+    unknown.fill(0x5a);
+    EXPECT_EQ(*ledger.store->FindLeafByHash(unknown), std::nullopt);
+
+    const Timestamp first_time = ledger.clock.Now();
+    ledger.clock.Advance(std::chrono::seconds(1));
+    auto member = ledger.store->FindMemberByPublicId("m_tree");
+    ASSERT_TRUE(member.has_value() && member->has_value());
+    ledger::Earn earn;
+    earn.member = (*member)->id;
+    earn.points = Amount(5);
+    ASSERT_TRUE(ledger.Run(earn).has_value());
+    ASSERT_TRUE(Sequence(*ledger.store, first_key, ledger.clock, 100).has_value());
+    const Signer second_key(SeedOf(7));
+    ASSERT_TRUE(ledger.Run(earn).has_value());
+    ASSERT_TRUE(Sequence(*ledger.store, second_key, ledger.clock, 100).has_value());
+    auto keys = ledger.store->ListSigningKeys();
+    ASSERT_TRUE(keys.has_value());
+    ASSERT_EQ(keys->size(), 2U);
+    EXPECT_EQ((*keys)[0].key_id, first_key.key_id());
+    EXPECT_EQ((*keys)[0].public_key, first_key.public_key());
+    EXPECT_EQ((*keys)[0].created_at, first_time);
+    EXPECT_EQ((*keys)[1].key_id, second_key.key_id());
+}
+
+// A key file is read only when it holds 64 hex digits and neither group nor others may read it.
+TEST(SigningKeyFileTest, ReadsOnlyPrivateWellFormedFiles) {
+    testkit::TempDir dir;
+    const std::string path = dir.File("key");
+    auto write = [&path](const std::string& text, int mode) {
+        FILE* file = std::fopen(path.c_str(), "w");
+        ASSERT_NE(file, nullptr);
+        std::fputs(text.c_str(), file);
+        std::fclose(file);
+        ASSERT_EQ(::chmod(path.c_str(), static_cast<mode_t>(mode)), 0);
+    };
+    EXPECT_EQ(ReadSigningKeyFile(path).error().code, ErrorCode::kInvalidArgument);  // missing
+    write(std::string(64, 'a') + "\n", 0600);
+    auto seed = ReadSigningKeyFile(path);
+    ASSERT_TRUE(seed.has_value());
+    EXPECT_EQ(crypto::ToHex(*seed), std::string(64, 'a'));
+    write(std::string(64, 'a'), 0640);
+    EXPECT_NE(ReadSigningKeyFile(path).error().message.find("chmod 600"), std::string::npos);
+    write(std::string(62, 'a'), 0600);
+    EXPECT_NE(ReadSigningKeyFile(path).error().message.find("64 hex digits"), std::string::npos);
+    write(std::string(63, 'a') + "g", 0600);
+    EXPECT_FALSE(ReadSigningKeyFile(path).has_value());
 }
 
 }  // namespace

@@ -113,15 +113,23 @@ public:
 
     Result<Hash> Node(int level, std::uint64_t index) override;
 
-    // Stores leaf size() and every node it completes, as MemoryTree::Append does.
+    // Stores leaf size() and every node it completes, as MemoryTree::Append does. The left
+    // siblings it needs are the tree's right edge (one complete subtree per set bit of size()),
+    // read once at the first Append and then kept, so appending only writes. After a failed
+    // Append the caller rolls back and drops this StoredTree (Sequence does).
     // REQUIRES: the caller holds a transaction on the store.
     Status Append(const Hash& leaf_hash);
 
 private:
     StoredTree(store::Store& store, std::uint64_t size) : store_(&store), size_(size) {}
 
+    Status LoadEdge();
+
     store::Store* store_;
     std::uint64_t size_;
+    // edge_[level] is the node (level, (size_ >> level) - 1) when bit `level` of size_ is set.
+    std::vector<Hash> edge_;
+    bool is_edge_loaded_ = false;
 };
 
 // A signed tree head: the log's commitment to its first `size` leaves.
@@ -168,13 +176,19 @@ Status VerifyTreeHead(const TreeHead& head, const crypto::Ed25519PublicKey& publ
 store::TreeHeadRow ToRow(const TreeHead& head);
 Result<TreeHead> FromRow(const store::TreeHeadRow& row);
 
+// Reads a signing key file: the 32-byte Ed25519 seed as 64 hex digits (whitespace around them
+// ignored), in a file that neither group nor others may read. kInvalidArgument naming the file
+// when it is missing, readable by others, or holds anything else.
+Result<crypto::Ed25519Seed> ReadSigningKeyFile(const std::string& path);
+
 struct SequenceReport {
     std::uint64_t leaves_added = 0;
     TreeHead head;  // the head of the tree after the batch (new, or the latest when unchanged)
 };
 
 // Integrates up to `batch_max` journal entries not yet in the tree (leaf i is entry i + 1) and
-// signs a head of the new size with `clock`'s time, all in one transaction on `store`. When no
+// signs a head of the new size with `clock`'s time, all in one transaction on `store` (which also
+// records the signer's public key in signing_keys). When no
 // entry is waiting and a head of the current size exists, it signs nothing and answers that
 // head. kCorruptDatabase when entry ids are not dense or a stored node is missing; kStorage
 // when the database fails (the transaction is rolled back).

@@ -109,6 +109,11 @@ expect "verify names an entry whose bytes changed" 1 "^candor: entry 3: " -- \
 tamper v2 "DELETE FROM entries WHERE id = 5"
 expect "verify names a deleted entry" 1 "^candor: entry 5 is missing" -- \
     "$candor" verify --db "$work/v2.db"
+tamper v7 "UPDATE entries SET id = -id WHERE id IN (3, 4);
+    UPDATE entries SET id = CASE id WHEN -3 THEN 4 ELSE 3 END WHERE id IN (-3, -4)"
+expect "verify names entries swapped in the file" 1 \
+    "^candor: entry 3: its bytes are those of entry 4 \(entries reordered" -- \
+    "$candor" verify --db "$work/v7.db"
 tamper v3 "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2"
 expect "verify names a changed tree node" 1 "tree node at level 1 index 2 differs" -- \
     "$candor" verify --db "$work/v3.db"
@@ -128,6 +133,24 @@ expect "verify names a head signed by an unknown key" 1 "which no --key names" -
     "$candor" verify --db "$work/log/candor.db" --key "$(printf '%064d' 7)"
 expect "verify refuses a malformed key" 2 "^candor: --key abc is not 64 hex digits" -- \
     "$candor" verify --db "$work/log/candor.db" --key abc
+
+expect "verify --receipt needs --key" 2 "^candor: verify --receipt needs --key" -- \
+    "$candor" verify --receipt "$work/none.json"
+expect "verify --receipt of a missing file" 2 "^candor: cannot read .*none.json" -- \
+    "$candor" verify --receipt "$work/none.json" --key "$key"
+printf '{"index": 0' >"$work/broken.json"
+expect "verify --receipt of malformed JSON" 1 "^candor: .*broken.json is not a JSON object" -- \
+    "$candor" verify --receipt "$work/broken.json" --key "$key"
+expect "verify needs --db without --receipt" 2 "^candor: verify: --db is required" -- \
+    "$candor" verify --key "$key"
+
+# A read-only open cannot migrate: a database of an older schema gets a clear error.
+cp "$work/log/candor.db" "$work/old.db"
+sqlite3 "$work/old.db" "PRAGMA user_version = 2"
+expect "check on an older schema says to migrate" 1 "^candor: database schema 2 is older" -- \
+    "$candor" check --db "$work/old.db"
+expect "verify on an older schema says to migrate" 1 "open it read-write once" -- \
+    "$candor" verify --db "$work/old.db"
 
 cp "$work/a.db" "$work/seq.db"
 expect "sequence needs a key file" 1 "^candor: no key file .*--new-key" -- \

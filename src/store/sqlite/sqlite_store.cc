@@ -132,6 +132,10 @@ enum Sql : std::size_t {
     kUpdateStaffRole,
     kInsertAudit,
     kListAudit,
+    // Transparency log lookups (schema 5).
+    kFindLeafByHash,
+    kInsertSigningKey,
+    kListSigningKeys,
     kSqlCount,
 };
 
@@ -277,6 +281,12 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     "SELECT id, at, actor_kind, actor_id, action, target, reason, request_id FROM audit_log "
     "WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    // Transparency log lookups (schema 5).
+    "SELECT idx FROM tree_nodes WHERE level = 0 AND substr(hash, 1, 8) = substr(?1, 1, 8) "
+    "AND hash = ?1 ORDER BY idx LIMIT 1",
+    "INSERT INTO signing_keys (key_id, public_key, created_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (key_id) DO NOTHING",
+    "SELECT key_id, public_key, created_at FROM signing_keys ORDER BY created_at, key_id",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -565,7 +575,9 @@ public:
     Status Initialize(const OpenOptions& options, bool is_memory) {
         CANDOR_TRY(Exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout_ms)));
         CANDOR_TRY(CheckOwnership());
-        if (!options.read_only) {
+        if (options.read_only) {
+            CANDOR_TRY(CheckMigrated());
+        } else {
             if (!is_memory) {
                 CANDOR_TRY(Exec("PRAGMA journal_mode = WAL"));
             }
@@ -1250,6 +1262,26 @@ public:
         return Scan<TreeHeadRow>(kScanTreeHeads, ReadTreeHead, visit);
     }
 
+    Result<std::optional<std::uint64_t>> FindLeafByHash(const Digest& leaf_hash) override {
+        auto q = Use(kFindLeafByHash);
+        q.BindBlob(1, leaf_hash);
+        return One<std::uint64_t>(
+            q, [](const Query& row) { return static_cast<std::uint64_t>(row.Int(0)); });
+    }
+
+    Status InsertSigningKey(const SigningKeyRow& key) override {
+        auto q = Use(kInsertSigningKey);
+        q.Bind(1, key.key_id).BindBlob(2, key.public_key).Bind(3, ToMicros(key.created_at));
+        return q.Run();
+    }
+
+    Result<std::vector<SigningKeyRow>> ListSigningKeys() override {
+        auto q = Use(kListSigningKeys);
+        return All<SigningKeyRow>(q, [](const Query& row) {
+            return SigningKeyRow{row.Text(0), row.DigestAt(1), FromMicros(row.Int(2))};
+        });
+    }
+
 private:
     Status Exec(const std::string& sql) {
         char* message = nullptr;
@@ -1297,6 +1329,21 @@ private:
                             LatestSchemaVersion()));
         }
         return Ok();
+    }
+
+    // A read-only connection cannot migrate, and this build's statements need the latest
+    // schema: an older Candor database must be opened read-write once first.
+    Status CheckMigrated() {
+        CANDOR_ASSIGN_OR_RETURN(std::int64_t version, PragmaInt("PRAGMA user_version"));
+        if (version == 0 || version >= LatestSchemaVersion()) {
+            return Ok();
+        }
+        return MakeError(ErrorCode::kSchemaTooOld,
+                         fmt::format("database schema {} is older than this build's ({}); open "
+                                     "it read-write once to migrate it (start candord on it, or "
+                                     "run `candor sequence`)",
+                                     version,
+                                     LatestSchemaVersion()));
     }
 
     Status Migrate() {
