@@ -41,8 +41,7 @@ struct VerifyOptions {
 
 struct SequenceOptions {
     std::string db;
-    std::string key_file;
-    bool new_key = false;  // create key_file with a fresh key when it is missing
+    std::string keys_file;  // "" = the SQLite path + ".keys"
     std::size_t batch = 10'000;
 };
 

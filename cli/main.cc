@@ -41,11 +41,8 @@ LogCommands AddLogCommands(CLI::App& app,
     auto* sequence_command = app.add_subcommand(
         "sequence", "Integrate new journal entries into the transparency log and sign a head");
     sequence_command->add_option("--db", sequence.db, "Database: sqlite:PATH or PATH")->required();
-    sequence_command
-        ->add_option("--key-file", sequence.key_file, "File with the 32-byte signing seed (hex)")
-        ->required();
-    sequence_command->add_flag(
-        "--new-key", sequence.new_key, "Create the key file (mode 0600) when it is missing");
+    sequence_command->add_option(
+        "--keys-file", sequence.keys_file, "The key file (default: the SQLite path + .keys)");
     sequence_command->add_option("--batch", sequence.batch, "Entries per signed head")
         ->check(CLI::Range(std::size_t{1}, candor::limits::kSequenceBatchMax))
         ->capture_default_str();

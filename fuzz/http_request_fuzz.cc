@@ -96,11 +96,13 @@ private:
           hasher_(limits::kPasswordHashesConcurrentMax),
           reads_(url_, clock_),
           access_(url_, clock_, hasher_, access::AccessKeys{}),
+          rates_(clock_),
+          workers_(limits::kPasswordHashesConcurrentMax),
           random_(1) {
         CANDOR_ASSERT(crypto::InitCrypto().has_value());
         CANDOR_ASSERT(ledger_.Setup().has_value());
         committer_ = std::make_unique<ledger::Committer>(*store_, ledger_);
-        deps_ = std::make_unique<Deps>(Deps{*committer_, reads_, access_});
+        deps_ = std::make_unique<Deps>(Deps{*committer_, reads_, access_, rates_, workers_});
         AddCommitterMetrics(metrics_, *committer_);
         BuildRouter(
             router_, metrics_, [] { return true; }, *deps_);
@@ -157,6 +159,8 @@ private:
     crypto::PasswordHasher hasher_;
     ReadPool reads_;
     AccessPool access_;
+    api::RateLimiter rates_;
+    WorkerPool workers_;
     std::unique_ptr<ledger::Committer> committer_;
     std::unique_ptr<Deps> deps_;
     api::Metrics metrics_;

@@ -72,7 +72,7 @@ struct HttpRequest {
     std::string request_id;  // the client's X-Request-Id if acceptable, else a generated one
     std::string route;       // the matched pattern ("/v1/members/{id}"); empty if none matched
     std::map<std::string, std::string, std::less<>> params;  // path parameters by name
-    bool is_tls = false;  // the request came over TLS (cookies may then be Secure)
+    bool is_tls = false;         // the request came over TLS (cookies may then be Secure)
     std::string remote_address;  // the peer's IP address ("127.0.0.1", "::1"); "" when unknown
 
     // The header's value, or "" when absent. `name` is lower-case.

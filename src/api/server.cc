@@ -566,7 +566,7 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Connection<Stream>& co
         }
         request.body = std::move(parser.get().body());
         request.is_tls = Connection<Stream>::kIsTls;
-        if (const auto peer = stream.socket().remote_endpoint(ec); !ec) {
+        if (const auto peer = connection.tcp.socket().remote_endpoint(ec); !ec) {
             request.remote_address = peer.address().to_string();
         }
         const bool keep_alive = parser.get().keep_alive();

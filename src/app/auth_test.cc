@@ -29,6 +29,7 @@
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "testkit/testkit.h"
+#include "translog/translog.h"
 
 namespace candor::app {
 namespace {
@@ -290,6 +291,25 @@ TEST_F(AppAuthTest, AccessMatrixForMembersAndKeysOfAnotherStore) {
     // its binding (not 403).
     const std::string owner = MemberSession("m_owner");
     ledger_.Enrol("m_other");
+    // An entry of the owner's, sequenced under a signed head, for the receipts route's {entry}.
+    ledger::Earn earn;
+    earn.member = *ResolveMember(deps_, "m_owner");
+    earn.points = Amount(5);
+    const auto earned = ledger_.Run(earn);
+    ASSERT_TRUE(earned.has_value() && earned->entry.has_value());
+    const std::string entry = std::to_string(earned->entry->id.value());
+    crypto::Ed25519Seed seed{};
+    seed.fill(7);
+    const auto log_store = testkit::OpenStore(ledger_.db_path);
+    ASSERT_TRUE(translog::Sequence(*log_store, translog::Signer(seed), ledger_.clock, 100));
+    // The pattern with {id} as `member` and {entry} as the owner's entry.
+    auto fill = [&entry](const std::string& pattern, const std::string& member) {
+        std::string path = FillPath(pattern, member);
+        if (const std::size_t at = pattern.find("{entry}"); at != std::string::npos) {
+            path = FillPath(pattern.substr(0, at), member) + entry;
+        }
+        return path;
+    };
     int bound = 0;
     for (const auto& [method, pattern] : router_.Routes()) {
         const RoutePolicy* policy = FindRoutePolicy(method, pattern);
@@ -298,10 +318,10 @@ TEST_F(AppAuthTest, AccessMatrixForMembersAndKeysOfAnotherStore) {
         }
         const std::string what = method + " " + pattern;
         if (policy->is_member_own) {
-            const int status = Call(method, FillPath(pattern, "m_owner"), "", Bearer(owner)).status;
+            const int status = Call(method, fill(pattern, "m_owner"), "", Bearer(owner)).status;
             EXPECT_GE(status, 200) << what;
             EXPECT_LT(status, 300) << what;
-            EXPECT_EQ(Call(method, FillPath(pattern, "m_other"), "", Bearer(owner)).status, 404)
+            EXPECT_EQ(Call(method, fill(pattern, "m_other"), "", Bearer(owner)).status, 404)
                 << what;
         } else if (policy->need == Need::kScope) {
             EXPECT_EQ(Call(method, FillPath(pattern, "m_owner"), "", Bearer(owner)).status, 403)
@@ -345,14 +365,17 @@ TEST_F(AppAuthTest, StaffRoleByRouteTableDeniesEveryPairNotListed) {
         {"manager", "GET", "/v1/members/{id}"},
         {"manager", "GET", "/v1/members/{id}/balance"},
         {"manager", "GET", "/v1/members/{id}/history"},
+        {"manager", "GET", "/v1/members/{id}/receipts/{entry}"},
         {"support", "POST", "/v1/members"},
         {"support", "GET", "/v1/members/{id}"},
         {"support", "GET", "/v1/members/{id}/balance"},
         {"support", "GET", "/v1/members/{id}/history"},
+        {"support", "GET", "/v1/members/{id}/receipts/{entry}"},
         {"support", "POST", "/v1/members/{id}/credentials"},
         {"risk", "GET", "/v1/members/{id}"},
         {"risk", "GET", "/v1/members/{id}/balance"},
         {"risk", "GET", "/v1/members/{id}/history"},
+        {"risk", "GET", "/v1/members/{id}/receipts/{entry}"},
         {"risk", "POST", "/v1/holds"},
         {"risk", "POST", "/v1/holds/{id}/capture"},
         {"risk", "POST", "/v1/holds/{id}/void"},

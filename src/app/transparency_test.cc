@@ -69,7 +69,9 @@ protected:
           reads_(ledger_.db_path, ledger_.clock),
           hasher_(1),
           access_(ledger_.db_path, ledger_.clock, hasher_, access::AccessKeys{}),
-          deps_{committer_, reads_, access_},
+          rates_(ledger_.clock),
+          workers_(1),
+          deps_{committer_, reads_, access_, rates_, workers_},
           signer_(SeedOf(7)),
           log_store_(testkit::OpenStore(ledger_.db_path)) {
         BuildRouter(
@@ -152,6 +154,8 @@ protected:
     ReadPool reads_;
     crypto::PasswordHasher hasher_;
     AccessPool access_;
+    api::RateLimiter rates_;
+    WorkerPool workers_;
     Deps deps_;
     api::Metrics metrics_;
     api::Router router_;

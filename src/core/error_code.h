@@ -90,7 +90,7 @@ namespace candor {
       429,                                                                                        \
       false,                                                                                      \
       "Too many requests from this key or address; retry after Retry-After seconds.")             \
-    X(kUnknownStaff, "unknown-staff", 404, false, "No enabled staff account has this id.") \
+    X(kUnknownStaff, "unknown-staff", 404, false, "No enabled staff account has this id.")        \
     X(kUnknownTreeHead, "unknown-tree-head", 404, false, "No tree head was signed at this size.") \
     X(kNotSequenced,                                                                              \
       "not-sequenced",                                                                            \

@@ -1,9 +1,7 @@
 // The stored tree, signed tree heads and the sequencer.
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "core/assert.h"
 #include "core/limits.h"
@@ -166,30 +164,6 @@ Result<TreeHead> FromRow(const store::TreeHeadRow& row) {
     }
     std::copy(row.signature.begin(), row.signature.end(), head.signature.begin());
     return head;
-}
-
-Result<crypto::Ed25519Seed> ReadSigningKeyFile(const std::string& path) {
-    struct stat info {};
-
-    if (::stat(path.c_str(), &info) != 0) {
-        return MakeError(ErrorCode::kInvalidArgument, fmt::format("no key file {}", path));
-    }
-    if ((info.st_mode & 077U) != 0) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{} may be read by others; chmod 600 it", path));
-    }
-    std::ifstream in(path);
-    std::string hex;
-    in >> hex;
-    auto bytes = crypto::FromHex(hex);
-    crypto::Ed25519Seed seed{};
-    if (!in || !bytes || bytes->size() != seed.size()) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{} does not hold a key: 64 hex digits expected", path));
-    }
-    std::copy(bytes->begin(), bytes->end(), seed.begin());
-    crypto::Wipe(*bytes);
-    return seed;
 }
 
 Result<SequenceReport> Sequence(store::Store& store,

@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -226,30 +224,6 @@ TEST(SequenceTest, LeavesAreFoundByHashAndSigningKeysRecorded) {
     EXPECT_EQ((*keys)[0].public_key, first_key.public_key());
     EXPECT_EQ((*keys)[0].created_at, first_time);
     EXPECT_EQ((*keys)[1].key_id, second_key.key_id());
-}
-
-// A key file is read only when it holds 64 hex digits and neither group nor others may read it.
-TEST(SigningKeyFileTest, ReadsOnlyPrivateWellFormedFiles) {
-    testkit::TempDir dir;
-    const std::string path = dir.File("key");
-    auto write = [&path](const std::string& text, int mode) {
-        FILE* file = std::fopen(path.c_str(), "w");
-        ASSERT_NE(file, nullptr);
-        std::fputs(text.c_str(), file);
-        std::fclose(file);
-        ASSERT_EQ(::chmod(path.c_str(), static_cast<mode_t>(mode)), 0);
-    };
-    EXPECT_EQ(ReadSigningKeyFile(path).error().code, ErrorCode::kInvalidArgument);  // missing
-    write(std::string(64, 'a') + "\n", 0600);
-    auto seed = ReadSigningKeyFile(path);
-    ASSERT_TRUE(seed.has_value());
-    EXPECT_EQ(crypto::ToHex(*seed), std::string(64, 'a'));
-    write(std::string(64, 'a'), 0640);
-    EXPECT_NE(ReadSigningKeyFile(path).error().message.find("chmod 600"), std::string::npos);
-    write(std::string(62, 'a'), 0600);
-    EXPECT_NE(ReadSigningKeyFile(path).error().message.find("64 hex digits"), std::string::npos);
-    write(std::string(63, 'a') + "g", 0600);
-    EXPECT_FALSE(ReadSigningKeyFile(path).has_value());
 }
 
 }  // namespace

@@ -176,11 +176,6 @@ Status VerifyTreeHead(const TreeHead& head, const crypto::Ed25519PublicKey& publ
 store::TreeHeadRow ToRow(const TreeHead& head);
 Result<TreeHead> FromRow(const store::TreeHeadRow& row);
 
-// Reads a signing key file: the 32-byte Ed25519 seed as 64 hex digits (whitespace around them
-// ignored), in a file that neither group nor others may read. kInvalidArgument naming the file
-// when it is missing, readable by others, or holds anything else.
-Result<crypto::Ed25519Seed> ReadSigningKeyFile(const std::string& path);
-
 struct SequenceReport {
     std::uint64_t leaves_added = 0;
     TreeHead head;  // the head of the tree after the batch (new, or the latest when unchanged)

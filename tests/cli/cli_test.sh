@@ -153,18 +153,18 @@ expect "verify on an older schema says to migrate" 1 "open it read-write once" -
     "$candor" verify --db "$work/old.db"
 
 cp "$work/a.db" "$work/seq.db"
-expect "sequence needs a key file" 1 "^candor: no key file .*--new-key" -- \
-    "$candor" sequence --db "$work/seq.db" --key-file "$work/seq.key"
-expect "sequence creates a key and signs heads" 0 "^public key [0-9a-f]{64}" -- \
-    "$candor" sequence --db "$work/seq.db" --key-file "$work/seq.key" --new-key --batch 7
-if [ "$(stat -c %a "$work/seq.key")" = "600" ]; then
-    echo "ok   the new key file has mode 0600"
-    passed=$((passed + 1))
-else
-    echo "FAIL the new key file has mode $(stat -c %a "$work/seq.key")"
-    failed=$((failed + 1))
-fi
-seq_key="$("$candor" sequence --db "$work/seq.db" --key-file "$work/seq.key" |
+expect "sequence needs the key file" 1 "^candor: .*seq.db.keys.*candor init" -- \
+    "$candor" sequence --db "$work/seq.db"
+key_hex() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+printf 'index_key = "%s"\nsigning_key = "%s"\nvault_key = "%s"\n' \
+    "$(key_hex)" "$(key_hex)" "$(key_hex)" >"$work/seq.db.keys"
+chmod 644 "$work/seq.db.keys"
+expect "sequence refuses a key file others may read" 1 "chmod 600" -- \
+    "$candor" sequence --db "$work/seq.db"
+chmod 600 "$work/seq.db.keys"
+expect "sequence signs heads with the key file's signing_key" 0 "^public key [0-9a-f]{64}" -- \
+    "$candor" sequence --db "$work/seq.db" --batch 7
+seq_key="$("$candor" sequence --db "$work/seq.db" --keys-file "$work/seq.db.keys" |
     sed -n 's/^public key \([0-9a-f]*\).*/\1/p')"
 expect "verify checks every head of a sequenced database" 0 "every signature valid" -- \
     "$candor" verify --db "$work/seq.db" --key "$seq_key"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end test of the transparency log in candord (#6): candord with --signing-key-file
-# sequences new entries by itself; the public routes serve heads, keys, entries and proofs
+# End-to-end test of the transparency log in candord (#6): candord, signing with the key file's
+# signing_key, sequences new entries by itself; the public routes serve heads, keys, entries and proofs
 # (unknown leaves and sizes beyond the tree are problems naming the parameter); a receipt
 # fetched with the admin key verifies offline with `candor verify --receipt` and fails once a
 # byte is flipped; two saved heads pass `candor verify --consistency`; history marks entries
@@ -13,9 +13,7 @@ candor="$2"
 work="$(mktemp -d)"
 source "$(dirname "$0")/candord_lib.sh"
 
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/signing.key"
-chmod 600 "$work/signing.key"
-start_candord 2 --signing-key-file "$work/signing.key"
+start_candord 2
 public_key="$(grep -o '"msg":"sequencer started".*"public_key":"[0-9a-f]*"' "$work/log" |
     grep -o '[0-9a-f]\{64\}')"
 check "candord logs the sequencer's public key" test -n "$public_key"
@@ -161,7 +159,11 @@ for i in $(seq 1 20); do
     request POST /v1/events "{\"id\":\"race-$i\",\"member\":\"m_00000002\",\"type\":\"purchase\",\"amount\":1000}" >/dev/null
 done &
 poster=$!
-"$candor" sequence --db "$work/candor.db" --key-file "$work/other.key" --new-key --batch 1 \
+key_hex() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+printf 'index_key = "%s"\nsigning_key = "%s"\nvault_key = "%s"\n' \
+    "$(key_hex)" "$(key_hex)" "$(key_hex)" >"$work/other.keys"
+chmod 600 "$work/other.keys"
+"$candor" sequence --db "$work/candor.db" --keys-file "$work/other.keys" --batch 1 \
     >"$work/race.out" 2>&1
 race_status=$?
 wait "$poster"
