@@ -432,7 +432,9 @@ TEST_F(AppAuthTest, KeyOverItsRateAnswers429WithRetryAfter) {
 
 TEST_F(AppAuthTest, LoginsAreLimitedPerAddress) {
     // Proves the public login route takes kAnonymousRatePerMinute requests from one address
-    // (malformed ones too), then answers 429 with Retry-After, while another address is served.
+    // (malformed ones too), then answers 429 with Retry-After, while another address is served;
+    // the public transparency routes have their own bucket per address, of
+    // kPublicReadRatePerMinute requests.
     remote_address_ = "192.0.2.7";
     for (std::int64_t i = 0; i < limits::kAnonymousRatePerMinute; ++i) {
         ASSERT_EQ(Call("POST", "/v1/auth/login", "{}").status, 400) << i;
@@ -440,8 +442,13 @@ TEST_F(AppAuthTest, LoginsAreLimitedPerAddress) {
     const api::HttpResponse refused = Call("POST", "/v1/auth/login", "{}");
     EXPECT_EQ(refused.status, 429);
     EXPECT_EQ(refused.Header("retry-after"), "1");
+    for (std::int64_t i = 0; i < limits::kPublicReadRatePerMinute; ++i) {
+        ASSERT_NE(Call("GET", "/v1/transparency/keys").status, 429) << i;
+    }
+    EXPECT_EQ(Call("GET", "/v1/transparency/keys").status, 429);
     remote_address_ = "192.0.2.8";
     EXPECT_EQ(Call("POST", "/v1/auth/login", "{}").status, 400);
+    EXPECT_EQ(Call("GET", "/v1/transparency/keys").status, 200);
 }
 
 TEST_F(AppAuthTest, EventIdempotencyKeyHeaderMustMatchTheId) {

@@ -152,11 +152,14 @@ void Guard(Deps& deps,
            const api::HttpRequest& request,
            api::Responder respond) {
     if (policy.need == Need::kNothing) {
-        // Public routes (logins) are limited per address; the account lockout guards each
-        // account, this guards the server against one client trying many accounts.
+        // Public routes are limited per address. Logins have their own, tight bucket: the
+        // account lockout guards each account, this guards the server against one client trying
+        // many accounts. The transparency log's reads share a wider one.
         if (!request.remote_address.empty()) {
-            const api::RateLimiter::Decision decision =
-                deps.rates.Acquire("ip:" + request.remote_address, limits::kAnonymousRatePerMinute);
+            const bool is_login = policy.pattern == "/v1/auth/login";
+            const api::RateLimiter::Decision decision = deps.rates.Acquire(
+                (is_login ? "login-ip:" : "ip:") + request.remote_address,
+                is_login ? limits::kAnonymousRatePerMinute : limits::kPublicReadRatePerMinute);
             if (!decision.is_allowed) {
                 respond(RateLimited(request, decision.retry_after_seconds));
                 return;

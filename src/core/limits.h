@@ -74,9 +74,11 @@ inline constexpr std::size_t kApiKeyBindingBytesMax = 64;
 // Requests per minute an API key may be given; 0 means no limit of its own.
 inline constexpr std::int64_t kApiKeyRatePerMinuteMax = 1'000'000;
 // Rate limiting (api::RateLimiter): requests per minute a client without credentials may make
-// from one address to the public routes (logins), buckets kept per shard before idle ones are
+// from one address to the login route, and to the other public routes (the transparency log's
+// reads), buckets kept per shard before idle ones are
 // dropped, and the shards (a power of two) that spread the buckets' locks.
 inline constexpr std::int64_t kAnonymousRatePerMinute = 60;
+inline constexpr std::int64_t kPublicReadRatePerMinute = 600;
 inline constexpr std::size_t kRateBucketsPerShardMax = 4096;
 inline constexpr std::size_t kRateShards = 16;
 static_assert((kRateShards & (kRateShards - 1)) == 0, "shards are picked by a mask");
