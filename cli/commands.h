@@ -61,6 +61,8 @@ struct KeysCreateOptions {
 int RunCheck(const CheckOptions& options);
 int RunInit(const InitOptions& options);
 int RunKeysCreate(const KeysCreateOptions& options);
+// `candor keys rotate-signing`: KeysCreateOptions' db and keys_file only.
+int RunRotateSigning(const KeysCreateOptions& options);
 int RunVerify(const VerifyOptions& options);
 int RunSequence(const SequenceOptions& options);
 

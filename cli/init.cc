@@ -1,7 +1,8 @@
 // `candor init`: makes a new deployment ready to serve. It creates and migrates the database,
 // writes the key file, creates the first admin staff account with TOTP already set up, and an
 // admin API key, and prints their one-time credentials on stdout. `candor keys create` makes
-// further API keys. Both refuse to act on anything they could damage.
+// further API keys; `candor keys rotate-signing` replaces the signing key of tree heads. They
+// refuse to act on anything they could damage.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
+#include "translog/translog.h"
 
 namespace candor::cli {
 namespace {
@@ -171,6 +173,35 @@ int RunKeysCreate(const KeysCreateOptions& options) {
         return created.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitInvalid;
     }
     fmt::print("CANDOR_KEY={}\n", created->token);
+    return kExitOk;
+}
+
+// A new signing_key in the key file, the other keys kept. Heads signed before stay verifiable:
+// the sequencer recorded the old public key in the database with the first head it signed.
+int RunRotateSigning(const KeysCreateOptions& options) {
+    auto keys_file = KeysFileOf(options.db, options.keys_file);
+    if (!keys_file) {
+        PrintError(keys_file.error().message + " (pass --keys-file)");
+        return kExitUsage;
+    }
+    auto keys = config::LoadKeys(*keys_file);
+    if (!keys) {
+        return Report(keys.error());
+    }
+    const translog::Signer old_signer(keys->signing_key);
+    crypto::RandomBytes(keys->signing_key);
+    const translog::Signer new_signer(keys->signing_key);
+    if (auto replaced = config::ReplaceKeys(*keys_file, *keys); !replaced) {
+        return Report(replaced.error());
+    }
+    fmt::print(
+        "Rotated the signing key in {}: key id {} (public key {}) replaces {}. candord signs with "
+        "it from its next start; heads signed before stay verifiable with the old public key "
+        "(GET /v1/transparency/keys).\n",
+        *keys_file,
+        new_signer.key_id(),
+        crypto::ToHex(new_signer.public_key()),
+        old_signer.key_id());
     return kExitOk;
 }
 

@@ -54,6 +54,7 @@ LogCommands AddLogCommands(CLI::App& app,
 struct AdminCommands {
     CLI::App* init = nullptr;
     CLI::App* keys_create = nullptr;
+    CLI::App* keys_rotate_signing = nullptr;
 };
 
 AdminCommands AddAdminCommands(CLI::App& app,
@@ -81,7 +82,12 @@ AdminCommands AddAdminCommands(CLI::App& app,
         ->add_option("--scopes", keys.scopes, "Scopes, e.g. admin or events:write,members:read")
         ->delimiter(',')
         ->required();
-    return AdminCommands{init_command, create_command};
+    auto* rotate_command = keys_command->add_subcommand(
+        "rotate-signing", "Replace the key file's signing_key (tree heads) with a fresh one");
+    rotate_command->add_option("--db", keys.db, "Database: sqlite:PATH or PATH")->required();
+    rotate_command->add_option(
+        "--keys-file", keys.keys_file, "Key file; default: the SQLite path + .keys");
+    return AdminCommands{init_command, create_command, rotate_command};
 }
 
 // `candor gen`: synthetic data (docs/cli.md).
@@ -154,6 +160,9 @@ int Main(int argc, char** argv) {
     }
     if (*admin_commands.keys_create) {
         return RunKeysCreate(keys);
+    }
+    if (*admin_commands.keys_rotate_signing) {
+        return RunRotateSigning(keys);
     }
     if (*log_commands.verify) {
         return RunVerify(verify);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <variant>
 
@@ -473,6 +474,16 @@ Status WriteNewKeys(const std::string& path, const Keys& keys) {
     if (!is_written || !SyncDirectory(path)) {
         ::unlink(path.c_str());
         return MakeError(ErrorCode::kStorage, fmt::format("cannot write the key file {}", path));
+    }
+    return {};
+}
+
+Status ReplaceKeys(const std::string& path, const Keys& keys) {
+    const std::string next = path + ".new";
+    CANDOR_TRY(WriteNewKeys(next, keys));
+    if (::rename(next.c_str(), path.c_str()) != 0 || !SyncDirectory(path)) {
+        ::unlink(next.c_str());
+        return MakeError(ErrorCode::kStorage, fmt::format("cannot replace the key file {}", path));
     }
     return {};
 }

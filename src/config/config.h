@@ -133,4 +133,10 @@ Result<Keys> LoadKeys(const std::string& path);
 // written file is removed).
 Status WriteNewKeys(const std::string& path, const Keys& keys);
 
+// Replaces the key file at `path` with `keys` atomically: writes `path` + ".new" (mode 0600, as
+// WriteNewKeys), syncs it, renames it over `path` and syncs the directory, so a crash leaves
+// either the old file or the new one. kAlreadyExists when a ".new" file is left from an
+// interrupted replacement (remove it after checking which file is right).
+Status ReplaceKeys(const std::string& path, const Keys& keys);
+
 }  // namespace candor::config

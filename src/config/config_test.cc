@@ -266,6 +266,31 @@ TEST_F(KeysFileTest, WriteCreatesAPrivateFileAndNeverOverwrites) {
     EXPECT_EQ(LoadKeys(path_)->index_key, keys.index_key);
 }
 
+// A replacement is atomic and private, and refuses to run over a leftover from an interrupted one.
+TEST_F(KeysFileTest, ReplaceSwapsTheWholeFileAndRefusesALeftover) {
+    const Keys old_keys = SampleKeys();
+    ASSERT_TRUE(WriteNewKeys(path_, old_keys).has_value());
+    Keys new_keys = old_keys;
+    new_keys.signing_key.fill(0x5a);
+    ASSERT_TRUE(ReplaceKeys(path_, new_keys).has_value());
+
+    struct stat info {};
+
+    ASSERT_EQ(::stat(path_.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777U, 0600U);
+    EXPECT_FALSE(std::filesystem::exists(path_ + ".new"));
+    auto loaded = LoadKeys(path_);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    EXPECT_EQ(loaded->signing_key, new_keys.signing_key);
+    EXPECT_EQ(loaded->index_key, old_keys.index_key);
+
+    std::ofstream(path_ + ".new") << "half written";
+    auto refused = ReplaceKeys(path_, old_keys);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists);
+    EXPECT_EQ(LoadKeys(path_)->signing_key, new_keys.signing_key);
+}
+
 // A key file that group or others may read is refused, as ssh refuses such keys.
 TEST_F(KeysFileTest, LoadRefusesAFileOthersMayRead) {
     ASSERT_TRUE(WriteNewKeys(path_, SampleKeys()).has_value());

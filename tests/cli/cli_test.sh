@@ -169,5 +169,23 @@ seq_key="$("$candor" sequence --db "$work/seq.db" --keys-file "$work/seq.db.keys
 expect "verify checks every head of a sequenced database" 0 "every signature valid" -- \
     "$candor" verify --db "$work/seq.db" --key "$seq_key"
 
+# Key rotation: new entries are signed with the new key; heads of both keys verify with both
+# public keys, and not with the old one alone.
+expect "keys rotate-signing replaces the signing key" 0 "^Rotated the signing key" -- \
+    "$candor" keys rotate-signing --db "$work/seq.db"
+"$candor" gen --db "$work/seq.db" --members 3 --events 10 --seed 4 --quiet >/dev/null
+new_key="$("$candor" sequence --db "$work/seq.db" | sed -n 's/^public key \([0-9a-f]*\).*/\1/p')"
+if [ -n "$new_key" ] && [ "$new_key" != "$seq_key" ] && [ "$(stat -c %a "$work/seq.db.keys")" = "600" ]; then
+    echo "ok   the rotated key signs, and the key file stays mode 0600"
+    passed=$((passed + 1))
+else
+    echo "FAIL the rotated key: '$new_key' (old '$seq_key')"
+    failed=$((failed + 1))
+fi
+expect "verify accepts heads of the old and the new key" 0 "every signature valid" -- \
+    "$candor" verify --db "$work/seq.db" --key "$seq_key" --key "$new_key"
+expect "verify refuses the new heads with the old key alone" 1 "signed by key [0-9a-f]+, which no --key names" -- \
+    "$candor" verify --db "$work/seq.db" --key "$seq_key"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
