@@ -101,6 +101,12 @@ for secret_text in "$email" "$password" "$secret" "$enrolment" "$staff_token" "$
     check "the log never holds ${secret_text:0:6}..." \
         bash -c "test -s '$work/log' && ! grep -qF -- '$secret_text' '$work/log'"
 done
+# Nor the database (TOTP secrets excepted: stored in the clear until the vault, TODO(#7)).
+for secret_text in "$email" "$password" "$enrolment" "$staff_token" "$member_token" \
+    "${limited_token:16}" "first member pw" "member.e2e@example.com"; do
+    check "the database never holds ${secret_text:0:6}..." \
+        bash -c "! cat '$work/candor.db'* | grep -qaF -- '$secret_text'"
+done
 
 echo "candord_access_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
