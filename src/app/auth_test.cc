@@ -358,6 +358,69 @@ TEST_F(AppAuthTest, AccessMatrixForMembersAndKeysOfAnotherStore) {
     EXPECT_EQ(bound, 3);
 }
 
+TEST_F(AppAuthTest, HoldsAreCapturedAndVoidedOnlyByKeysOfTheirStoreAndChannel) {
+    // Proves a hold records the store and channel it was placed for, and that capture and void
+    // refuse (403 naming the field) a key bound to another store or channel, or bound at all when
+    // the hold named none, while keys of its own place, unbound keys and staff sessions may act.
+    const MemberId owner = ledger_.Enrol("m_owner");
+    ledger::Earn earn;
+    earn.member = owner;
+    earn.points = Amount(100);
+    ASSERT_TRUE(ledger_.Run(earn).has_value());
+    const std::vector<std::string> scope = {"redemptions:write"};
+    const std::string s1 = CreateBoundKey(scope, "s1", "");
+    const std::string s2 = CreateBoundKey(scope, "s2", "");
+    const std::string web = CreateBoundKey(scope, "", "web");
+    const std::string unbound = CreateKey(scope);
+    int key_number = 0;
+    auto with_key = [&key_number](const std::string& token) {
+        Headers headers = Bearer(token);
+        headers.emplace_back("idempotency-key", "k" + std::to_string(++key_number));
+        return headers;
+    };
+    auto place = [&](const std::string& token, const std::string& where) {
+        const api::HttpResponse placed = Call(
+            "POST",
+            "/v1/holds",
+            R"({"member":"m_owner","asset":"points","amount":5,"timeout_seconds":60)" + where + "}",
+            with_key(token));
+        EXPECT_EQ(placed.status, 201) << placed.body;
+        return placed.status == 201
+                   ? std::to_string(nlohmann::json::parse(placed.body)["id"].get<std::int64_t>())
+                   : std::string("0");
+    };
+    auto refused_field = [](const api::HttpResponse& response) {
+        EXPECT_EQ(response.status, 403) << response.body;
+        return response.status == 403 ? nlohmann::json::parse(response.body).value("field", "")
+                                      : std::string();
+    };
+    const std::string of_s1 = place(s1, "");  // the key's binding: store s1
+    const std::string of_till = place(unbound, R"(,"store":"s1","channel":"till")");
+    const std::string of_none = place(unbound, "");
+    const auto store = testkit::OpenStore(ledger_.db_path);
+    const auto row = store->LoadHold(EntryId(std::stoll(of_till)));
+    ASSERT_TRUE(row.has_value() && row->has_value());
+    EXPECT_EQ((*row)->store, "s1");
+    EXPECT_EQ((*row)->channel, "till");
+
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_s1 + "/capture", "", with_key(s2))),
+              "store");
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_s1 + "/void", "", with_key(s2))),
+              "store");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_s1 + "/capture", "", with_key(s1)).status, 200);
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_till + "/void", "", with_key(web))),
+              "channel");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_till + "/void", "", with_key(s1)).status, 200);
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_none + "/capture", "", with_key(s1))),
+              "store");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_none + "/void", "", with_key(unbound)).status, 200);
+    const std::string staff = StaffSession(access::Role::kRisk);
+    const std::string of_s1_again = place(s1, "");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_s1_again + "/void", "", with_key(staff)).status, 200);
+    // An unknown hold is still 404 for a bound key.
+    EXPECT_EQ(Call("POST", "/v1/holds/999999/void", "", with_key(s1)).status, 404);
+}
+
 TEST_F(AppAuthTest, StaffRoleByRouteTableDeniesEveryPairNotListed) {
     // Proves the role × route table: a full staff session of each role may call exactly the
     // scoped routes listed here (admin: all of them) and gets 403 on every other one.

@@ -144,6 +144,14 @@ store::Digest Fingerprint(const Command& command) {
                 f.Field("amount", c.amount);
                 f.Field("timeout", c.timeout.count());
                 f.Field("meta", c.meta);
+                // Only when set, so that holds placed before holds had a place keep their
+                // fingerprints.
+                if (!c.store.empty()) {
+                    f.Field("store", c.store);
+                }
+                if (!c.channel.empty()) {
+                    f.Field("channel", c.channel);
+                }
             } else if constexpr (std::is_same_v<T, Capture>) {
                 f.Field("hold", c.hold);
                 f.Field("amount", c.amount.value_or(Amount(-1)));
@@ -720,8 +728,15 @@ Result<Outcome> Ledger::DoHold(const Hold& c, Timestamp now) {
     if (c.asset == Asset::kPoints) {
         CANDOR_TRY(books.ConsumeLots(available, c.amount, id, EntryId()));
     }
-    CANDOR_TRY(store_.InsertHold(store::HoldRow{
-        id, c.member, c.asset, c.amount, now + c.timeout, store::HoldState::kOpen, EntryId()}));
+    CANDOR_TRY(store_.InsertHold(store::HoldRow{id,
+                                                c.member,
+                                                c.asset,
+                                                c.amount,
+                                                now + c.timeout,
+                                                store::HoldState::kOpen,
+                                                EntryId(),
+                                                c.store,
+                                                c.channel}));
     return EntryOutcome(std::move(entry));
 }
 

@@ -98,13 +98,17 @@ struct Spend {
     std::string meta;
 };
 
-// Reserves points or cashback for `timeout`; the entry id is the hold id.
+// Reserves points or cashback for `timeout`; the entry id is the hold id. `store` and
+// `channel` (opaque, "" for none) are kept on the hold (store::HoldRow), not in the journal,
+// for the caller to check who may capture or void it.
 struct Hold {
     MemberId member;
     Asset asset = Asset::kPoints;
     Amount amount;
     Duration timeout{};
     std::string meta;
+    std::string store{};  // `{}`: callers that name no place may leave these out
+    std::string channel{};
 };
 
 // Redeems all of a hold, or `amount` of it and releases the rest (a second, void, entry).

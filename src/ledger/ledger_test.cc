@@ -537,6 +537,29 @@ TEST(HoldTest, AuthorizeMovesAvailableToHeld) {
     EXPECT_EQ(t.CheckViolations(), "");
 }
 
+// A hold keeps the store and channel it was placed for; naming them changes its fingerprint.
+TEST(HoldTest, HoldKeepsItsStoreAndChannel) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    RunEntry(t, PointsEarn(m, 100));
+    Hold placed{m, Asset::kPoints, Amount(10), std::chrono::hours(1), ""};
+    placed.store = "s1";
+    placed.channel = "till";
+    auto held = t.ledger->ExecuteNow(Request{"pos", "h1", placed});
+    ASSERT_EQ(Slug(held), "ok");
+    auto row = HoldOf(t, held->entry->id);
+    ASSERT_TRUE(row.has_value());
+    EXPECT_EQ(row->store, "s1");
+    EXPECT_EQ(row->channel, "till");
+    placed.store = "s2";
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "h1", placed})), "idempotency-conflict");
+    const EntryId unplaced = RunEntry(t, PointsHold(m, 5));
+    row = HoldOf(t, unplaced);
+    ASSERT_TRUE(row.has_value());
+    EXPECT_EQ(row->store, "");
+    EXPECT_EQ(row->channel, "");
+}
+
 // A full capture redeems the held points and closes the hold as captured.
 TEST(HoldTest, CaptureRedeemsTheWholeHold) {
     TestLedger t;
