@@ -716,7 +716,8 @@ TEST_F(AppAuthTest, MemberCredentialsAndPasswordChangeEndEverySession) {
 
 TEST_F(AppAuthTest, KeysAndAdjustmentsAreAudited) {
     // Proves creating and revoking a key and a staff adjustment (with its reason) each write one
-    // audit row naming the acting key and the request id, and a replayed adjustment writes none.
+    // audit row naming the acting key and the request id, and a replayed or failed adjustment
+    // writes none.
     ledger_.Enrol("m_finn");
     const std::string admin_token = CreateKey({"admin"});
     const std::string admin_id = admin_token.substr(3, 12);
@@ -753,6 +754,18 @@ TEST_F(AppAuthTest, KeysAndAdjustmentsAreAudited) {
 }
 
 TEST_F(AppAuthTest, RevokedKeyIsRefusedAtTheNextRequest) {
+    // A debit beyond the balance fails in the ledger: neither its entry nor its row is written.
+    Headers overdraw = admin;
+    overdraw.emplace_back("idempotency-key", "adj-2");
+    EXPECT_EQ(Call("POST",
+                   "/v1/members/m_finn/adjustments",
+                   R"({"asset":"points","delta":-51,"reason":"too much"})",
+                   overdraw)
+                  .status,
+              422);
+    const api::HttpResponse balance = Call("GET", "/v1/members/m_finn/balance", "", admin);
+    ASSERT_EQ(balance.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(balance.body)["points"], 50) << balance.body;
     // Proves POST /v1/keys shows a token once, GET /v1/keys lists it without the secret, and
     // revoking it makes the next request 401.
     const std::string admin = CreateKey({"admin"});

@@ -287,21 +287,13 @@ void RegisterAccess(api::Router& router, Deps& deps);
 void RegisterStaff(api::Router& router, Deps& deps);
 
 // The audit row of `action` by the caller of `request` (a key, a staff member or a member), with
-// the request's id; the access call that takes it sets its target and time, in the action's own
-// transaction. Never pass personal data or secrets.
+// the request's id; the access call (or ledger::Request) that takes it sets its time, and its
+// target where the caller has not, in the action's own transaction. Never pass personal data or
+// secrets.
 access::AuditRow AuditOf(const RequestContext& context,
                          const api::HttpRequest& request,
                          std::string_view action,
                          std::string_view reason = {});
-
-// Writes AuditOf(...) for `target` on its own, for actions outside access (adjustments).
-// kStorage (logged) when the row could not be written.
-Status RecordAudit(Deps& deps,
-                   const RequestContext& context,
-                   const api::HttpRequest& request,
-                   std::string_view action,
-                   std::string_view target,
-                   std::string_view reason);
 
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);

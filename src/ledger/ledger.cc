@@ -487,7 +487,9 @@ Result<Outcome> Ledger::Execute(const Request& request) {
     }
     const Timestamp now = clock_.Now();
     if (request.idempotency_key.empty()) {
-        return Dispatch(request.command, now);
+        CANDOR_ASSIGN_OR_RETURN(Outcome outcome, Dispatch(request.command, now));
+        CANDOR_TRY(WriteAudit(request, now));
+        return outcome;
     }
     const store::Digest fingerprint = Fingerprint(request.command);
     CANDOR_ASSIGN_OR_RETURN(auto previous,
@@ -513,7 +515,18 @@ Result<Outcome> Ledger::Execute(const Request& request) {
         store_.TryInsertIdempotency(store::IdempotencyRow{
             request.client_id, request.idempotency_key, fingerprint, result_id, now}));
     CANDOR_ASSERT(inserted);
+    CANDOR_TRY(WriteAudit(request, now));
     return outcome;
+}
+
+Status Ledger::WriteAudit(const Request& request, Timestamp now) {
+    if (!request.audit) {
+        return Ok();
+    }
+    store::AuditRow row = *request.audit;
+    row.at = now;
+    CANDOR_TRY(store_.InsertAudit(row));
+    return Ok();
 }
 
 Result<Outcome> Ledger::Replay(const store::IdempotencyRow& row, const Command& command) {

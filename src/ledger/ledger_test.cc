@@ -941,6 +941,46 @@ TEST(AdjustTest, CreditsAndDebits) {
     EXPECT_EQ(t.CheckViolations(), "");
 }
 
+// A request's audit row commits with its command: written once, with the ledger's time, when
+// the adjustment succeeds; not at all when it fails or is replayed.
+TEST(AdjustTest, AuditRowCommitsWithTheAdjustmentOnly) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    store::AuditRow audit;
+    audit.actor_kind = "staff";
+    audit.actor_id = "7";
+    audit.action = "adjustment.create";
+    audit.target = "m1";
+    audit.reason = "goodwill";
+    audit.request_id = "req-1";
+    const Request debit{
+        "staff:7", "adj-1", Adjust{m, Asset::kPoints, Amount(-10), Timestamp{}, ""}, audit};
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(debit)), "insufficient-balance");
+    auto rows = t.store->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    EXPECT_TRUE(rows->empty());
+    EXPECT_EQ(PointsOf(t, m), 0);
+
+    const Request credit{
+        "staff:7", "adj-2", Adjust{m, Asset::kPoints, Amount(25), Timestamp{}, ""}, audit};
+    auto first = t.ledger->ExecuteNow(credit);
+    ASSERT_EQ(Slug(first), "ok");
+    auto replayed = t.ledger->ExecuteNow(credit);
+    ASSERT_EQ(Slug(replayed), "ok");
+    EXPECT_TRUE(replayed->is_replay);
+    rows = t.store->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    ASSERT_EQ(rows->size(), 1U);
+    EXPECT_EQ(rows->front().action, "adjustment.create");
+    EXPECT_EQ(rows->front().actor_kind, "staff");
+    EXPECT_EQ(rows->front().actor_id, "7");
+    EXPECT_EQ(rows->front().target, "m1");
+    EXPECT_EQ(rows->front().reason, "goodwill");
+    EXPECT_EQ(rows->front().request_id, "req-1");
+    EXPECT_EQ(rows->front().at, first->entry->created_at);
+    EXPECT_EQ(PointsOf(t, m), 25);
+}
+
 // Zero or unrepresentable deltas, past expiry and unknown members are rejected.
 TEST(AdjustTest, BadAdjustmentsAreRejected) {
     TestLedger t;
