@@ -493,6 +493,27 @@ TEST_F(AppAuthTest, KeyOverItsRateAnswers429WithRetryAfter) {
     EXPECT_EQ(Call("GET", "/v1/members/nobody", "", limited).status, 404);
 }
 
+TEST_F(AppAuthTest, KeysWithoutTheirOwnRateTakeTheServerDefault) {
+    // Proves that with Deps::default_key_rate_per_minute 3, a key with no rate of its own gets
+    // three requests and then 429, while a key with its own rate keeps that rate (5) and staff
+    // sessions are not limited by it.
+    deps_.default_key_rate_per_minute = 3;
+    const Headers defaulted = Bearer(CreateKey({"members:read"}));
+    const Headers own_rate = Bearer(CreateBoundKey({"members:read"}, "", "", 5));
+    const Headers staff = Bearer(StaffSession(access::Role::kSupport));
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(Call("GET", "/v1/members/nobody", "", defaulted).status, 404) << i;
+    }
+    const api::HttpResponse refused = Call("GET", "/v1/members/nobody", "", defaulted);
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(refused.Header("retry-after"), "20");
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(Call("GET", "/v1/members/nobody", "", own_rate).status, 404) << i;
+        EXPECT_EQ(Call("GET", "/v1/members/nobody", "", staff).status, 404) << i;
+    }
+    EXPECT_EQ(Call("GET", "/v1/members/nobody", "", own_rate).status, 429);
+}
+
 TEST_F(AppAuthTest, LoginsAreLimitedPerAddress) {
     // Proves the public login route takes kAnonymousRatePerMinute requests from one address
     // (malformed ones too), then answers 429 with Retry-After, while another address is served;
@@ -733,6 +754,18 @@ TEST_F(AppAuthTest, KeysAndAdjustmentsAreAudited) {
     EXPECT_EQ(Call("POST", "/v1/members/m_finn/adjustments", body, adjust).status, 201);
     EXPECT_EQ(Call("POST", "/v1/members/m_finn/adjustments", body, adjust).status, 200);
     EXPECT_EQ(Call("POST", "/v1/members/m_finn/adjustments", R"({"delta":5})", adjust).status, 400);
+    // A debit beyond the balance fails in the ledger: neither its entry nor its row is written.
+    Headers overdraw = admin;
+    overdraw.emplace_back("idempotency-key", "adj-2");
+    EXPECT_EQ(Call("POST",
+                   "/v1/members/m_finn/adjustments",
+                   R"({"asset":"points","delta":-51,"reason":"too much"})",
+                   overdraw)
+                  .status,
+              422);
+    const api::HttpResponse balance = Call("GET", "/v1/members/m_finn/balance", "", admin);
+    ASSERT_EQ(balance.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(balance.body)["points"], 50) << balance.body;
 
     const api::HttpResponse audit = Call("GET", "/v1/audit", "", admin);
     ASSERT_EQ(audit.status, 200);
@@ -754,18 +787,6 @@ TEST_F(AppAuthTest, KeysAndAdjustmentsAreAudited) {
 }
 
 TEST_F(AppAuthTest, RevokedKeyIsRefusedAtTheNextRequest) {
-    // A debit beyond the balance fails in the ledger: neither its entry nor its row is written.
-    Headers overdraw = admin;
-    overdraw.emplace_back("idempotency-key", "adj-2");
-    EXPECT_EQ(Call("POST",
-                   "/v1/members/m_finn/adjustments",
-                   R"({"asset":"points","delta":-51,"reason":"too much"})",
-                   overdraw)
-                  .status,
-              422);
-    const api::HttpResponse balance = Call("GET", "/v1/members/m_finn/balance", "", admin);
-    ASSERT_EQ(balance.status, 200);
-    EXPECT_EQ(nlohmann::json::parse(balance.body)["points"], 50) << balance.body;
     // Proves POST /v1/keys shows a token once, GET /v1/keys lists it without the secret, and
     // revoking it makes the next request 401.
     const std::string admin = CreateKey({"admin"});
