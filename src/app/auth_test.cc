@@ -358,6 +358,69 @@ TEST_F(AppAuthTest, AccessMatrixForMembersAndKeysOfAnotherStore) {
     EXPECT_EQ(bound, 3);
 }
 
+TEST_F(AppAuthTest, HoldsAreCapturedAndVoidedOnlyByKeysOfTheirStoreAndChannel) {
+    // Proves a hold records the store and channel it was placed for, and that capture and void
+    // refuse (403 naming the field) a key bound to another store or channel, or bound at all when
+    // the hold named none, while keys of its own place, unbound keys and staff sessions may act.
+    const MemberId owner = ledger_.Enrol("m_owner");
+    ledger::Earn earn;
+    earn.member = owner;
+    earn.points = Amount(100);
+    ASSERT_TRUE(ledger_.Run(earn).has_value());
+    const std::vector<std::string> scope = {"redemptions:write"};
+    const std::string s1 = CreateBoundKey(scope, "s1", "");
+    const std::string s2 = CreateBoundKey(scope, "s2", "");
+    const std::string web = CreateBoundKey(scope, "", "web");
+    const std::string unbound = CreateKey(scope);
+    int key_number = 0;
+    auto with_key = [&key_number](const std::string& token) {
+        Headers headers = Bearer(token);
+        headers.emplace_back("idempotency-key", "k" + std::to_string(++key_number));
+        return headers;
+    };
+    auto place = [&](const std::string& token, const std::string& where) {
+        const api::HttpResponse placed = Call(
+            "POST",
+            "/v1/holds",
+            R"({"member":"m_owner","asset":"points","amount":5,"timeout_seconds":60)" + where + "}",
+            with_key(token));
+        EXPECT_EQ(placed.status, 201) << placed.body;
+        return placed.status == 201
+                   ? std::to_string(nlohmann::json::parse(placed.body)["id"].get<std::int64_t>())
+                   : std::string("0");
+    };
+    auto refused_field = [](const api::HttpResponse& response) {
+        EXPECT_EQ(response.status, 403) << response.body;
+        return response.status == 403 ? nlohmann::json::parse(response.body).value("field", "")
+                                      : std::string();
+    };
+    const std::string of_s1 = place(s1, "");  // the key's binding: store s1
+    const std::string of_till = place(unbound, R"(,"store":"s1","channel":"till")");
+    const std::string of_none = place(unbound, "");
+    const auto store = testkit::OpenStore(ledger_.db_path);
+    const auto row = store->LoadHold(EntryId(std::stoll(of_till)));
+    ASSERT_TRUE(row.has_value() && row->has_value());
+    EXPECT_EQ((*row)->store, "s1");
+    EXPECT_EQ((*row)->channel, "till");
+
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_s1 + "/capture", "", with_key(s2))),
+              "store");
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_s1 + "/void", "", with_key(s2))),
+              "store");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_s1 + "/capture", "", with_key(s1)).status, 200);
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_till + "/void", "", with_key(web))),
+              "channel");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_till + "/void", "", with_key(s1)).status, 200);
+    EXPECT_EQ(refused_field(Call("POST", "/v1/holds/" + of_none + "/capture", "", with_key(s1))),
+              "store");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_none + "/void", "", with_key(unbound)).status, 200);
+    const std::string staff = StaffSession(access::Role::kRisk);
+    const std::string of_s1_again = place(s1, "");
+    EXPECT_EQ(Call("POST", "/v1/holds/" + of_s1_again + "/void", "", with_key(staff)).status, 200);
+    // An unknown hold is still 404 for a bound key.
+    EXPECT_EQ(Call("POST", "/v1/holds/999999/void", "", with_key(s1)).status, 404);
+}
+
 TEST_F(AppAuthTest, StaffRoleByRouteTableDeniesEveryPairNotListed) {
     // Proves the role × route table: a full staff session of each role may call exactly the
     // scoped routes listed here (admin: all of them) and gets 403 on every other one.
@@ -428,6 +491,27 @@ TEST_F(AppAuthTest, KeyOverItsRateAnswers429WithRetryAfter) {
     EXPECT_EQ(Call("GET", "/v1/members/nobody", "", limited).Header("retry-after"), "1");
     ledger_.clock.Advance(std::chrono::seconds(1));
     EXPECT_EQ(Call("GET", "/v1/members/nobody", "", limited).status, 404);
+}
+
+TEST_F(AppAuthTest, KeysWithoutTheirOwnRateTakeTheServerDefault) {
+    // Proves that with Deps::default_key_rate_per_minute 3, a key with no rate of its own gets
+    // three requests and then 429, while a key with its own rate keeps that rate (5) and staff
+    // sessions are not limited by it.
+    deps_.default_key_rate_per_minute = 3;
+    const Headers defaulted = Bearer(CreateKey({"members:read"}));
+    const Headers own_rate = Bearer(CreateBoundKey({"members:read"}, "", "", 5));
+    const Headers staff = Bearer(StaffSession(access::Role::kSupport));
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(Call("GET", "/v1/members/nobody", "", defaulted).status, 404) << i;
+    }
+    const api::HttpResponse refused = Call("GET", "/v1/members/nobody", "", defaulted);
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(refused.Header("retry-after"), "20");
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(Call("GET", "/v1/members/nobody", "", own_rate).status, 404) << i;
+        EXPECT_EQ(Call("GET", "/v1/members/nobody", "", staff).status, 404) << i;
+    }
+    EXPECT_EQ(Call("GET", "/v1/members/nobody", "", own_rate).status, 429);
 }
 
 TEST_F(AppAuthTest, LoginsAreLimitedPerAddress) {
@@ -653,7 +737,8 @@ TEST_F(AppAuthTest, MemberCredentialsAndPasswordChangeEndEverySession) {
 
 TEST_F(AppAuthTest, KeysAndAdjustmentsAreAudited) {
     // Proves creating and revoking a key and a staff adjustment (with its reason) each write one
-    // audit row naming the acting key and the request id, and a replayed adjustment writes none.
+    // audit row naming the acting key and the request id, and a replayed or failed adjustment
+    // writes none.
     ledger_.Enrol("m_finn");
     const std::string admin_token = CreateKey({"admin"});
     const std::string admin_id = admin_token.substr(3, 12);
@@ -669,6 +754,18 @@ TEST_F(AppAuthTest, KeysAndAdjustmentsAreAudited) {
     EXPECT_EQ(Call("POST", "/v1/members/m_finn/adjustments", body, adjust).status, 201);
     EXPECT_EQ(Call("POST", "/v1/members/m_finn/adjustments", body, adjust).status, 200);
     EXPECT_EQ(Call("POST", "/v1/members/m_finn/adjustments", R"({"delta":5})", adjust).status, 400);
+    // A debit beyond the balance fails in the ledger: neither its entry nor its row is written.
+    Headers overdraw = admin;
+    overdraw.emplace_back("idempotency-key", "adj-2");
+    EXPECT_EQ(Call("POST",
+                   "/v1/members/m_finn/adjustments",
+                   R"({"asset":"points","delta":-51,"reason":"too much"})",
+                   overdraw)
+                  .status,
+              422);
+    const api::HttpResponse balance = Call("GET", "/v1/members/m_finn/balance", "", admin);
+    ASSERT_EQ(balance.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(balance.body)["points"], 50) << balance.body;
 
     const api::HttpResponse audit = Call("GET", "/v1/audit", "", admin);
     ASSERT_EQ(audit.status, 200);

@@ -1,13 +1,11 @@
 // Corrections: POST /v1/entries/{id}/reverse (a refund's share of an entry) and
 // POST /v1/members/{id}/adjustments (a staff correction with a reason).
-#include <memory>
 #include <string>
 #include <utility>
 
 #include "app/http_json.h"
 #include "app/routes.h"
 #include "core/limits.h"
-#include "core/log.h"
 
 namespace candor::app {
 namespace {
@@ -104,35 +102,14 @@ void PostAdjustment(Deps& deps,
     adjust.asset = body->asset;
     adjust.delta = Amount(body->delta);
     command->command = adjust;
-    // The answer waits for the audit row, written on a worker (never on the committer's thread,
-    // which must not wait for another connection's write). A replay writes no second row.
-    // TODO(#3): write the row in the ledger's transaction, so a crash in between cannot lose it.
-    auto audited = std::make_shared<api::Responder>(std::move(respond));
-    api::Responder after_commit(
-        [&deps, &request, context, audited, reason = body->reason](api::HttpResponse response) {
-            if (response.status != 201) {
-                (*audited)(std::move(response));
-                return;
-            }
-            auto answer = std::make_shared<api::HttpResponse>(std::move(response));
-            const bool is_queued =
-                deps.workers.Submit([&deps, &request, context, audited, reason, answer] {
-                    static_cast<void>(RecordAudit(
-                        deps, context, request, "adjustment.create", request.Param("id"), reason));
-                    (*audited)(std::move(*answer));
-                });
-            if (!is_queued) {
-                // The entry is committed: answer it, and leave the missing row to the log.
-                LogJson(LogLevel::kError,
-                        {{"msg", "audit row not written: workers busy"},
-                         {"request_id", request.request_id}});
-                (*audited)(std::move(*answer));
-            }
-        });
+    // The audit row commits in the adjustment's own transaction (ledger::Request::audit): both
+    // or neither, and a replay writes no second row.
+    command->audit = AuditOf(context, request, "adjustment.create", body->reason);
+    command->audit->target = std::string(request.Param("id"));
     SubmitWrite(
         deps,
         request,
-        std::move(after_commit),
+        std::move(respond),
         std::move(*command),
         [member = *member](const ledger::Outcome& outcome) {
             const nlohmann::json document = {

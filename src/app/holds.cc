@@ -63,8 +63,9 @@ void PostHold(Deps& deps,
         respond(api::Problem(body.error(), request, field));
         return;
     }
-    // TODO(#3): keep the place on the hold, so that only its store may capture or void it.
-    if (auto place = ResolvePlace(context, body->json, &field); !place) {
+    // The place is kept on the hold, so that a key of another store cannot capture or void it.
+    auto place = ResolvePlace(context, body->json, &field);
+    if (!place) {
         respond(api::Problem(place.error(), request, field));
         return;
     }
@@ -74,7 +75,13 @@ void PostHold(Deps& deps,
         return;
     }
     const Duration timeout = std::chrono::seconds(body->timeout_seconds);
-    command->command = ledger::Hold{*member, body->asset, Amount(body->amount), timeout, ""};
+    command->command = ledger::Hold{*member,
+                                    body->asset,
+                                    Amount(body->amount),
+                                    timeout,
+                                    "",
+                                    std::move(place->store),
+                                    std::move(place->channel)};
     SubmitWrite(
         deps,
         request,
@@ -103,6 +110,53 @@ std::optional<EntryId> PathHold(const api::HttpRequest& request, api::Responder&
     return hold;
 }
 
+// Whether the caller may act on `hold`: a key bound to a store (channel) only on holds placed
+// for that store (channel), so a hold placed for none is refused too; unbound keys and sessions
+// on any hold. kForbidden naming *field "store" or "channel". An unknown hold passes, for the
+// ledger to answer kUnknownHold. A hold's place never changes, so reading it before the command
+// runs cannot race with another request.
+Status CheckHoldPlace(Deps& deps, const RequestContext& context, EntryId hold, std::string* field) {
+    if (!context.key ||
+        (context.key->store_binding.empty() && context.key->channel_binding.empty())) {
+        return Ok();
+    }
+    CANDOR_ASSIGN_OR_RETURN(const std::optional<store::HoldRow> row,
+                            deps.reads.RunOnStore<std::optional<store::HoldRow>>(
+                                [hold](store::Store& store) { return store.LoadHold(hold); }));
+    if (!row) {
+        return Ok();
+    }
+    auto refuse = [field](std::string_view name) {
+        *field = std::string(name);
+        return MakeError(ErrorCode::kForbidden, "This key acts only for its own " + *field + ".");
+    };
+    if (!context.key->store_binding.empty() && context.key->store_binding != row->store) {
+        return refuse("store");
+    }
+    if (!context.key->channel_binding.empty() && context.key->channel_binding != row->channel) {
+        return refuse("channel");
+    }
+    return Ok();
+}
+
+// The hold named by the path when the caller may act on it (CheckHoldPlace), or std::nullopt
+// after answering 404 or 403.
+std::optional<EntryId> PathHoldOfCaller(Deps& deps,
+                                        const RequestContext& context,
+                                        const api::HttpRequest& request,
+                                        api::Responder& respond) {
+    std::optional<EntryId> hold = PathHold(request, respond);
+    if (!hold) {
+        return std::nullopt;
+    }
+    std::string field;
+    if (Status allowed = CheckHoldPlace(deps, context, *hold, &field); !allowed) {
+        respond(api::Problem(allowed.error(), request, field));
+        return std::nullopt;
+    }
+    return hold;
+}
+
 // An optional body: no bytes at all mean {}.
 std::string_view BodyOrEmptyObject(const api::HttpRequest& request) {
     return request.body.empty() ? std::string_view("{}") : std::string_view(request.body);
@@ -116,7 +170,7 @@ void PostCapture(Deps& deps,
     if (!command) {
         return;
     }
-    const std::optional<EntryId> hold = PathHold(request, respond);
+    const std::optional<EntryId> hold = PathHoldOfCaller(deps, context, request, respond);
     if (!hold) {
         return;
     }
@@ -151,7 +205,7 @@ void PostVoid(Deps& deps,
     if (!command) {
         return;
     }
-    const std::optional<EntryId> hold = PathHold(request, respond);
+    const std::optional<EntryId> hold = PathHoldOfCaller(deps, context, request, respond);
     if (!hold) {
         return;
     }

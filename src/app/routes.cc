@@ -177,9 +177,15 @@ void Guard(Deps& deps,
         respond(std::move(response));
         return;
     }
-    if (context->key && context->key->rate_per_minute > 0) {
+    // A key's own rate, else the server's default for keys; sessions are not limited here.
+    std::int64_t key_rate = 0;
+    if (context->key) {
+        key_rate = context->key->rate_per_minute > 0 ? context->key->rate_per_minute
+                                                     : deps.default_key_rate_per_minute;
+    }
+    if (key_rate > 0) {
         const api::RateLimiter::Decision decision =
-            deps.rates.Acquire(context->client_id, context->key->rate_per_minute);
+            deps.rates.Acquire(context->client_id, key_rate);
         if (!decision.is_allowed) {
             respond(RateLimited(request, decision.retry_after_seconds));
             return;

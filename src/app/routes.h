@@ -151,7 +151,10 @@ struct Deps {
     ReadPool& reads;
     AccessPool& access;
     api::RateLimiter& rates;  // per-key and per-address request rates
-    WorkerPool& workers;      // Argon2id (RunPasswordJob) and adjustments' audit rows
+    WorkerPool& workers;      // Argon2id (RunPasswordJob)
+    // The rate of API keys whose own rate_per_minute is 0 (config's
+    // default_key_rate_per_minute); 0 leaves them unlimited.
+    std::int64_t default_key_rate_per_minute = 0;
 };
 
 // Who is asking, as AddRoute found out before the handler runs.
@@ -236,7 +239,8 @@ using AppHandler = std::function<void(
 
 // Registers `handler` for (method, pattern) behind its row of RoutePolicies(): no credentials
 // or bad ones answer 401 (with WWW-Authenticate), a missing scope 403, and a client over its
-// rate 429 with Retry-After (a key with rate_per_minute > 0 at that rate; a public route at
+// rate 429 with Retry-After (a key at its rate_per_minute, or at
+// Deps::default_key_rate_per_minute when its own is 0; a public route at
 // limits::kAnonymousRatePerMinute per remote address). REQUIRES: the row exists.
 void AddRoute(api::Router& router,
               Deps& deps,
@@ -287,21 +291,13 @@ void RegisterAccess(api::Router& router, Deps& deps);
 void RegisterStaff(api::Router& router, Deps& deps);
 
 // The audit row of `action` by the caller of `request` (a key, a staff member or a member), with
-// the request's id; the access call that takes it sets its target and time, in the action's own
-// transaction. Never pass personal data or secrets.
+// the request's id; the access call (or ledger::Request) that takes it sets its time, and its
+// target where the caller has not, in the action's own transaction. Never pass personal data or
+// secrets.
 access::AuditRow AuditOf(const RequestContext& context,
                          const api::HttpRequest& request,
                          std::string_view action,
                          std::string_view reason = {});
-
-// Writes AuditOf(...) for `target` on its own, for actions outside access (adjustments).
-// kStorage (logged) when the row could not be written.
-Status RecordAudit(Deps& deps,
-                   const RequestContext& context,
-                   const api::HttpRequest& request,
-                   std::string_view action,
-                   std::string_view target,
-                   std::string_view reason);
 
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);

@@ -420,29 +420,6 @@ access::AuditRow AuditOf(const RequestContext& context,
     return row;
 }
 
-Status RecordAudit(Deps& deps,
-                   const RequestContext& context,
-                   const api::HttpRequest& request,
-                   std::string_view action,
-                   std::string_view target,
-                   std::string_view reason) {
-    access::AuditRow row = AuditOf(context, request, action, reason);
-    row.target = std::string(target);
-    auto recorded = deps.access.Run<bool>([&row](access::Access& access) -> Result<bool> {
-        CANDOR_TRY(access.RecordAudit(std::move(row)));
-        return true;
-    });
-    if (!recorded) {
-        LogJson(LogLevel::kError,
-                {{"msg", "audit row not written"},
-                 {"request_id", request.request_id},
-                 {"action", action},
-                 {"error", recorded.error().message}});
-        return recorded.error();
-    }
-    return Ok();
-}
-
 void RegisterStaff(api::Router& router, Deps& deps) {
     const auto route = [&router, &deps](std::string_view method,
                                         std::string_view pattern,

@@ -97,6 +97,16 @@ Status ApplyThreads(Config& config, const Value& value) {
     return {};
 }
 
+Status ApplyDefaultKeyRate(Config& config, const Value& value) {
+    const std::int64_t rate = std::get<std::int64_t>(value);
+    if (rate < 0 || rate > limits::kApiKeyRatePerMinuteMax) {
+        return Invalid(
+            fmt::format("must be an integer from 0 to {}", limits::kApiKeyRatePerMinuteMax));
+    }
+    config.default_key_rate_per_minute = rate;
+    return {};
+}
+
 constexpr std::array kRules = {
     Rule{{"listen",
           "CANDOR_LISTEN",
@@ -116,6 +126,12 @@ constexpr std::array kRules = {
           "Key file (mode 0600); default: the SQLite path + .keys"},
          Kind::kString,
          ApplyText<&Config::keys_file>},
+    Rule{{"default_key_rate_per_minute",
+          "CANDOR_DEFAULT_KEY_RATE",
+          "--default-key-rate",
+          "Requests a minute for API keys without a rate of their own; 0 = unlimited"},
+         Kind::kInteger,
+         ApplyDefaultKeyRate},
     Rule{{"tls.cert_file",
           "CANDOR_TLS_CERT_FILE",
           "--tls-cert-file",

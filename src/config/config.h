@@ -1,6 +1,7 @@
 // Configuration and secrets of a deployment: what candord and candor read at start-up.
 //
-// What it offers: the settings of candord (listen address, database, threads, key file, TLS),
+// What it offers: the settings of candord (listen address, database, threads, key file, TLS,
+// the default key rate),
 // read from a TOML file, then overridden by CANDOR_* environment variables, then by command-line
 // flags (flag > environment > file > default), all checked by one table (Settings()); and the
 // key file, a TOML file of mode 0600 holding the deployment's secrets (the blind-index key of
@@ -53,6 +54,8 @@ struct Config {
     // After Load, never empty: the setting, or DefaultKeysFile(db).
     std::string keys_file;
     TlsSettings tls;
+    // Requests a minute allowed to an API key whose own rate_per_minute is 0; 0 = unlimited.
+    std::int64_t default_key_rate_per_minute = 0;
 };
 
 // One setting and the three names it goes by.

@@ -32,6 +32,7 @@ TEST(ConfigTest, DefaultsWithoutAnySource) {
     EXPECT_EQ(config->db, "sqlite:var/candor.db");
     EXPECT_EQ(config->threads, 0U);
     EXPECT_EQ(config->keys_file, "var/candor.db.keys");
+    EXPECT_EQ(config->default_key_rate_per_minute, 0);
     EXPECT_FALSE(config->tls.is_enabled());
 }
 
@@ -42,6 +43,7 @@ listen = "[::1]:9000"
 db = "sqlite:/srv/candor/candor.db"
 threads = 4
 keys_file = "/etc/candor/keys.toml"
+default_key_rate_per_minute = 120
 
 [tls]
 cert_file = "/etc/candor/cert.pem"
@@ -53,6 +55,7 @@ key_file = "/etc/candor/key.pem"
     EXPECT_EQ(config->db, "sqlite:/srv/candor/candor.db");
     EXPECT_EQ(config->threads, 4U);
     EXPECT_EQ(config->keys_file, "/etc/candor/keys.toml");
+    EXPECT_EQ(config->default_key_rate_per_minute, 120);
     EXPECT_TRUE(config->tls.is_enabled());
     EXPECT_EQ(config->tls.cert_file, "/etc/candor/cert.pem");
     EXPECT_EQ(config->tls.key_file, "/etc/candor/key.pem");
@@ -139,6 +142,25 @@ TEST(ConfigTest, BadValuesAreRefusedFromEverySource) {
     Sources flags;
     flags.flags = {{"threads", "1000"}};
     EXPECT_EQ(ErrorOf(flags), "--threads: threads: must be an integer from 0 to 256");
+}
+
+// The default key rate comes from every source and is 0 to kApiKeyRatePerMinuteMax.
+TEST(ConfigTest, DefaultKeyRateFromEverySourceAndInRange) {
+    Sources sources = FromFile("default_key_rate_per_minute = 60\n");
+    auto from_file = Load(sources);
+    ASSERT_TRUE(from_file.has_value()) << from_file.error().message;
+    EXPECT_EQ(from_file->default_key_rate_per_minute, 60);
+    sources.environment = {{"CANDOR_DEFAULT_KEY_RATE", "90"}};
+    EXPECT_EQ(Load(sources)->default_key_rate_per_minute, 90);
+    sources.flags = {{"default_key_rate_per_minute", "30"}};
+    EXPECT_EQ(Load(sources)->default_key_rate_per_minute, 30);
+    EXPECT_EQ(ErrorOf(FromFile("default_key_rate_per_minute = -1\n")),
+              "candord.toml:1: default_key_rate_per_minute: must be an integer from 0 to 1000000");
+    Sources too_fast;
+    too_fast.environment = {{"CANDOR_DEFAULT_KEY_RATE", "1000001"}};
+    EXPECT_EQ(ErrorOf(too_fast),
+              "CANDOR_DEFAULT_KEY_RATE: default_key_rate_per_minute: must be an integer from 0 to "
+              "1000000");
 }
 
 // A file that is not TOML is refused with the parser's reason and line.

@@ -144,6 +144,14 @@ store::Digest Fingerprint(const Command& command) {
                 f.Field("amount", c.amount);
                 f.Field("timeout", c.timeout.count());
                 f.Field("meta", c.meta);
+                // Only when set, so that holds placed before holds had a place keep their
+                // fingerprints.
+                if (!c.store.empty()) {
+                    f.Field("store", c.store);
+                }
+                if (!c.channel.empty()) {
+                    f.Field("channel", c.channel);
+                }
             } else if constexpr (std::is_same_v<T, Capture>) {
                 f.Field("hold", c.hold);
                 f.Field("amount", c.amount.value_or(Amount(-1)));
@@ -479,7 +487,9 @@ Result<Outcome> Ledger::Execute(const Request& request) {
     }
     const Timestamp now = clock_.Now();
     if (request.idempotency_key.empty()) {
-        return Dispatch(request.command, now);
+        CANDOR_ASSIGN_OR_RETURN(Outcome outcome, Dispatch(request.command, now));
+        CANDOR_TRY(WriteAudit(request, now));
+        return outcome;
     }
     const store::Digest fingerprint = Fingerprint(request.command);
     CANDOR_ASSIGN_OR_RETURN(auto previous,
@@ -505,7 +515,18 @@ Result<Outcome> Ledger::Execute(const Request& request) {
         store_.TryInsertIdempotency(store::IdempotencyRow{
             request.client_id, request.idempotency_key, fingerprint, result_id, now}));
     CANDOR_ASSERT(inserted);
+    CANDOR_TRY(WriteAudit(request, now));
     return outcome;
+}
+
+Status Ledger::WriteAudit(const Request& request, Timestamp now) {
+    if (!request.audit) {
+        return Ok();
+    }
+    store::AuditRow row = *request.audit;
+    row.at = now;
+    CANDOR_TRY(store_.InsertAudit(row));
+    return Ok();
 }
 
 Result<Outcome> Ledger::Replay(const store::IdempotencyRow& row, const Command& command) {
@@ -720,8 +741,15 @@ Result<Outcome> Ledger::DoHold(const Hold& c, Timestamp now) {
     if (c.asset == Asset::kPoints) {
         CANDOR_TRY(books.ConsumeLots(available, c.amount, id, EntryId()));
     }
-    CANDOR_TRY(store_.InsertHold(store::HoldRow{
-        id, c.member, c.asset, c.amount, now + c.timeout, store::HoldState::kOpen, EntryId()}));
+    CANDOR_TRY(store_.InsertHold(store::HoldRow{id,
+                                                c.member,
+                                                c.asset,
+                                                c.amount,
+                                                now + c.timeout,
+                                                store::HoldState::kOpen,
+                                                EntryId(),
+                                                c.store,
+                                                c.channel}));
     return EntryOutcome(std::move(entry));
 }
 

@@ -98,13 +98,17 @@ struct Spend {
     std::string meta;
 };
 
-// Reserves points or cashback for `timeout`; the entry id is the hold id.
+// Reserves points or cashback for `timeout`; the entry id is the hold id. `store` and
+// `channel` (opaque, "" for none) are kept on the hold (store::HoldRow), not in the journal,
+// for the caller to check who may capture or void it.
 struct Hold {
     MemberId member;
     Asset asset = Asset::kPoints;
     Amount amount;
     Duration timeout{};
     std::string meta;
+    std::string store{};  // `{}`: callers that name no place may leave these out
+    std::string channel{};
 };
 
 // Redeems all of a hold, or `amount` of it and releases the rest (a second, void, entry).
@@ -187,10 +191,16 @@ using Command = std::variant<EnrolMember,
 // A command from a client. With an idempotency key, the same (client_id, key) and the same
 // command returns the first outcome again (is_replay); with another command it fails with
 // kIdempotencyConflict. Without a key (system jobs only) nothing is remembered.
+//
+// `audit`, when set, is written (store::InsertAudit, its `at` set to the ledger's now) in the
+// command's own transaction once the command succeeds, so the two commit together or not at
+// all; a failed command or a replay writes none. It is plain data the caller fills in (who,
+// what, why) and is not part of the idempotency fingerprint.
 struct Request {
     std::string client_id;
     std::string idempotency_key;
     Command command;
+    std::optional<store::AuditRow> audit = std::nullopt;
 };
 
 struct Outcome {
@@ -245,6 +255,7 @@ public:
 private:
     Result<Outcome> Dispatch(const Command& command, Timestamp now);
     Result<Outcome> Replay(const store::IdempotencyRow& row, const Command& command);
+    Status WriteAudit(const Request& request, Timestamp now);
     Result<Outcome> DoEnrol(const EnrolMember& c, Timestamp now);
     Result<Outcome> DoEarn(const Earn& c, Timestamp now);
     Result<Outcome> DoSpend(const Spend& c, Timestamp now);

@@ -537,6 +537,29 @@ TEST(HoldTest, AuthorizeMovesAvailableToHeld) {
     EXPECT_EQ(t.CheckViolations(), "");
 }
 
+// A hold keeps the store and channel it was placed for; naming them changes its fingerprint.
+TEST(HoldTest, HoldKeepsItsStoreAndChannel) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    RunEntry(t, PointsEarn(m, 100));
+    Hold placed{m, Asset::kPoints, Amount(10), std::chrono::hours(1), ""};
+    placed.store = "s1";
+    placed.channel = "till";
+    auto held = t.ledger->ExecuteNow(Request{"pos", "h1", placed});
+    ASSERT_EQ(Slug(held), "ok");
+    auto row = HoldOf(t, held->entry->id);
+    ASSERT_TRUE(row.has_value());
+    EXPECT_EQ(row->store, "s1");
+    EXPECT_EQ(row->channel, "till");
+    placed.store = "s2";
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "h1", placed})), "idempotency-conflict");
+    const EntryId unplaced = RunEntry(t, PointsHold(m, 5));
+    row = HoldOf(t, unplaced);
+    ASSERT_TRUE(row.has_value());
+    EXPECT_EQ(row->store, "");
+    EXPECT_EQ(row->channel, "");
+}
+
 // A full capture redeems the held points and closes the hold as captured.
 TEST(HoldTest, CaptureRedeemsTheWholeHold) {
     TestLedger t;
@@ -916,6 +939,46 @@ TEST(AdjustTest, CreditsAndDebits) {
     EXPECT_EQ(b.status.value(), 0);
     EXPECT_EQ(b.cashback.value(), 9);
     EXPECT_EQ(t.CheckViolations(), "");
+}
+
+// A request's audit row commits with its command: written once, with the ledger's time, when
+// the adjustment succeeds; not at all when it fails or is replayed.
+TEST(AdjustTest, AuditRowCommitsWithTheAdjustmentOnly) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    store::AuditRow audit;
+    audit.actor_kind = "staff";
+    audit.actor_id = "7";
+    audit.action = "adjustment.create";
+    audit.target = "m1";
+    audit.reason = "goodwill";
+    audit.request_id = "req-1";
+    const Request debit{
+        "staff:7", "adj-1", Adjust{m, Asset::kPoints, Amount(-10), Timestamp{}, ""}, audit};
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(debit)), "insufficient-balance");
+    auto rows = t.store->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    EXPECT_TRUE(rows->empty());
+    EXPECT_EQ(PointsOf(t, m), 0);
+
+    const Request credit{
+        "staff:7", "adj-2", Adjust{m, Asset::kPoints, Amount(25), Timestamp{}, ""}, audit};
+    auto first = t.ledger->ExecuteNow(credit);
+    ASSERT_EQ(Slug(first), "ok");
+    auto replayed = t.ledger->ExecuteNow(credit);
+    ASSERT_EQ(Slug(replayed), "ok");
+    EXPECT_TRUE(replayed->is_replay);
+    rows = t.store->ListAudit(0, 10);
+    ASSERT_TRUE(rows.has_value());
+    ASSERT_EQ(rows->size(), 1U);
+    EXPECT_EQ(rows->front().action, "adjustment.create");
+    EXPECT_EQ(rows->front().actor_kind, "staff");
+    EXPECT_EQ(rows->front().actor_id, "7");
+    EXPECT_EQ(rows->front().target, "m1");
+    EXPECT_EQ(rows->front().reason, "goodwill");
+    EXPECT_EQ(rows->front().request_id, "req-1");
+    EXPECT_EQ(rows->front().at, first->entry->created_at);
+    EXPECT_EQ(PointsOf(t, m), 25);
 }
 
 // Zero or unrepresentable deltas, past expiry and unknown members are rejected.

@@ -100,6 +100,10 @@ struct HoldRow {
     Timestamp expires_at;
     HoldState state = HoldState::kOpen;
     EntryId closed_by;  // the capture or void entry
+    // Where the hold was placed (docs/access.md, "Store and channel bindings"): "" when it
+    // named none. Stored as given.
+    std::string store;
+    std::string channel;
 };
 
 struct ReversalRow {

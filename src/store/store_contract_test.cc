@@ -110,7 +110,9 @@ auto Tie(const HoldRow& h) {
                       h.amount.value(),
                       ToMicros(h.expires_at),
                       static_cast<int>(h.state),
-                      h.closed_by.value());
+                      h.closed_by.value(),
+                      h.store,
+                      h.channel);
 }
 
 auto Tie(const ReversalRow& r) {
@@ -659,7 +661,8 @@ TEST_P(StoreContractTest, LotMovesOrderAndRestore) {
     EXPECT_EQ(CodeOf(store_->InsertLotMove(first)), ErrorCode::kAlreadyExists);
 }
 
-// Holds load back whole, close with their closing entry, and a taken id is refused.
+// Holds load back whole (their store and channel too), close with their closing entry, and a
+// taken id is refused.
 TEST_P(StoreContractTest, HoldsInsertLoadAndClose) {
     const HoldRow hold{EntryId(11),
                        MemberId(1),
@@ -667,7 +670,9 @@ TEST_P(StoreContractTest, HoldsInsertLoadAndClose) {
                        Amount(250),
                        At(10),
                        HoldState::kOpen,
-                       EntryId()};
+                       EntryId(),
+                       "s1",
+                       "till"};
     CANDOR_ASSERT_OK(store_->InsertHold(hold));
     CANDOR_ASSERT_OK_AND_ASSIGN(auto loaded, store_->LoadHold(EntryId(11)));
     ASSERT_TRUE(loaded.has_value());
@@ -682,6 +687,8 @@ TEST_P(StoreContractTest, HoldsInsertLoadAndClose) {
     EXPECT_EQ(closed->state, HoldState::kCaptured);
     EXPECT_EQ(closed->closed_by, EntryId(21));
     EXPECT_EQ(closed->amount, Amount(250));
+    EXPECT_EQ(closed->store, "s1");
+    EXPECT_EQ(closed->channel, "till");
 }
 
 // Timed-out holds are the open ones expiring at or before `now`, by expiry then id, up to
@@ -694,7 +701,9 @@ TEST_P(StoreContractTest, TimedOutHoldsOrderAndFilter) {
                        Amount(10),
                        At(expires_s),
                        state,
-                       state == HoldState::kOpen ? EntryId() : EntryId(99)};
+                       state == HoldState::kOpen ? EntryId() : EntryId(99),
+                       "",
+                       ""};
     };
     CANDOR_ASSERT_OK(store_->InsertHold(hold(10, 30, HoldState::kOpen)));
     CANDOR_ASSERT_OK(store_->InsertHold(hold(12, 10, HoldState::kOpen)));
@@ -949,7 +958,9 @@ TEST_P(StoreContractTest, HoldAndLotMoveScansAreOrdered) {
                                                     Amount(1),
                                                     At(id),
                                                     HoldState::kOpen,
-                                                    EntryId()}));
+                                                    EntryId(),
+                                                    "",
+                                                    ""}));
     }
     std::vector<std::int64_t> hold_ids;
     CANDOR_ASSERT_OK(store_->ScanHolds([&](const HoldRow& hold) {

@@ -2,8 +2,9 @@
 # End-to-end test of candord's access routes over HTTP: an admin creates a staff member, whose
 # first login is an enrolment session; TOTP is enrolled with a code from oathtool and recovery
 # codes come back; a login with the next code reads a member with Cache-Control: no-store; a key
-# over its rate answers 429 with Retry-After; a key of another store is refused; a member gets a
-# login, logs in with a cookie, changes the password and the old cookie is refused; the audit log
+# over its rate answers 429 with Retry-After; a key of another store is refused (an event, and a
+# capture of a hold placed by a key of s2); a member gets a login, logs in with a cookie, changes
+# the password and the old cookie is refused; the audit log
 # lists the actions; and no token, secret, password or email reaches the log.
 # Usage: candord_access_test.sh PATH_TO_CANDORD PATH_TO_CANDOR
 set -uo pipefail
@@ -76,6 +77,16 @@ check "a key of another store: 403 naming store" \
     bash -c "grep -q '^403 ' <<<'$refused' && grep -q '\"field\":\"store\"' <<<'$refused'"
 own="$(as "$bound_token" POST /v1/events "{\"id\":\"e-s2\",\"member\":\"$member\",\"type\":\"purchase\",\"amount\":500}")"
 check "the same key naming no store: 201" grep -q '^201 ' <<<"$own"
+till="$(field "$(request POST /v1/keys '{"name":"till s2","scopes":["redemptions:write"],"store":"s2"}')" token)"
+other="$(field "$(request POST /v1/keys '{"name":"till s3","scopes":["redemptions:write"],"store":"s3"}')" token)"
+held="$(as "$till" POST /v1/holds "{\"member\":\"$member\",\"asset\":\"points\",\"amount\":2,\"timeout_seconds\":60}" hold-s2)"
+check "a hold placed by a key of s2: 201" grep -q '^201 ' <<<"$held"
+hold_id="$(grep -o '"id":[0-9]*' <<<"$held" | head -1 | cut -d: -f2)"
+capture_refused="$(as "$other" POST "/v1/holds/$hold_id/capture" '{}' capture-s3)"
+check "a key of another store captures it: 403 naming store" \
+    bash -c "grep -q '^403 ' <<<'$capture_refused' && grep -q '\"field\":\"store\"' <<<'$capture_refused'"
+check "the key of its store captures it: 200" \
+    grep -q '^200 ' <<<"$(as "$till" POST "/v1/holds/$hold_id/capture" '{}' capture-s2)"
 
 # Member credentials and a password change.
 enrol="$(request POST "/v1/members/$member/credentials" '{"login":"member.e2e@example.com","password":"first member pw"}')"

@@ -188,12 +188,13 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT entry_id, lot_id, position, amount, restored FROM lot_moves WHERE entry_id = ?1 "
     "ORDER BY position",
     "UPDATE lot_moves SET restored = ?3 WHERE entry_id = ?1 AND lot_id = ?2",
-    "INSERT INTO holds (id, member_id, asset, amount, expires_at, state, closed_by) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    "SELECT id, member_id, asset, amount, expires_at, state, closed_by FROM holds WHERE id = ?1",
+    "INSERT INTO holds (id, member_id, asset, amount, expires_at, state, closed_by, store, "
+    "channel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "SELECT id, member_id, asset, amount, expires_at, state, closed_by, store, channel "
+    "FROM holds WHERE id = ?1",
     "UPDATE holds SET state = ?2, closed_by = ?3 WHERE id = ?1",
-    "SELECT id, member_id, asset, amount, expires_at, state, closed_by FROM holds "
-    "WHERE state = 0 AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2",
+    "SELECT id, member_id, asset, amount, expires_at, state, closed_by, store, channel "
+    "FROM holds WHERE state = 0 AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2",
     "SELECT original_id, whole, reversed_part FROM reversals WHERE original_id = ?1",
     "INSERT INTO reversals (original_id, whole, reversed_part) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (original_id) DO UPDATE SET whole = excluded.whole, "
@@ -208,7 +209,8 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT account_id, SUM(balance) FROM balances GROUP BY account_id ORDER BY account_id",
     "SELECT account_id, SUM(remaining) FROM lots WHERE remaining > 0 GROUP BY account_id "
     "ORDER BY account_id",
-    "SELECT id, member_id, asset, amount, expires_at, state, closed_by FROM holds ORDER BY id",
+    "SELECT id, member_id, asset, amount, expires_at, state, closed_by, store, channel "
+    "FROM holds ORDER BY id",
     "SELECT entry_id, lot_id, position, amount, restored FROM lot_moves "
     "ORDER BY entry_id, position",
     "SELECT id, account_id, entry_id, amount, remaining, expires_at FROM lots ORDER BY id",
@@ -452,7 +454,9 @@ HoldRow ReadHold(const Query& q) {
                    Amount(q.Int(3)),
                    FromMicros(q.Int(4)),
                    static_cast<HoldState>(q.Int(5)),
-                   EntryId(q.Int(6))};
+                   EntryId(q.Int(6)),
+                   q.Text(7),
+                   q.Text(8)};
 }
 
 std::optional<Timestamp> OptionalTime(const Query& q, int column) {
@@ -865,7 +869,9 @@ public:
             .Bind(4, hold.amount.value())
             .Bind(5, ToMicros(hold.expires_at))
             .Bind(6, static_cast<std::int64_t>(hold.state))
-            .Bind(7, hold.closed_by.value());
+            .Bind(7, hold.closed_by.value())
+            .Bind(8, hold.store)
+            .Bind(9, hold.channel);
         return q.Run();
     }
 
