@@ -2,9 +2,11 @@
 // ratio (target / measured for times, measured / target for rates; above 1 meets the target):
 //
 //   integrate  translog::Sequence over N journal entries already committed (default 1,000,000;
-//              target <= 2 s): read leaf hashes, store every tree node, sign one head per batch.
-//   prove      an inclusion proof of a random leaf, read from tree_nodes on a read-only
-//              connection (target <= 50 us each).
+//              target <= 2 s): read leaf hashes, store the tree's nodes from
+//              translog::kFirstStoredLevel up and every leaf's look-up key, sign one head per
+//              batch.
+//   prove      an inclusion proof of a random leaf, read from the store (entries and tree_nodes)
+//              on a read-only connection (target <= 50 us each).
 //   verify     translog::VerifyInclusion of proofs held in memory, on one core (target >=
 //              100,000 per second).
 //

@@ -106,15 +106,17 @@ private:
         return Ok();
     }
 
-    // tree_nodes holds exactly the complete subtrees of its first tree_size_ leaves, in order,
-    // each equal to the rebuilt one.
+    // tree_nodes holds exactly the complete subtrees of 2^kFirstStoredLevel leaves or more of its
+    // first tree_size_ leaves, in order, each equal to the rebuilt one. (The levels below are the
+    // entries' leaf hashes, checked against the entries' bytes by CheckEntries, and hashes of
+    // them.)
     Status CheckNodes() {
         CANDOR_ASSIGN_OR_RETURN(tree_size_, store_.LoadTreeSize());
         if (tree_size_ > tree_.size()) {
             return Invalid(fmt::format(
                 "the log has {} leaves but the journal only {} entries", tree_size_, tree_.size()));
         }
-        int level = 0;
+        int level = translog::kFirstStoredLevel;
         std::uint64_t index = 0;
         std::optional<Error> failure;
         CANDOR_TRY(store_.ScanTreeNodes([&](const store::TreeNodeRow& node) {
@@ -150,7 +152,9 @@ private:
 
     Status CheckNodeCount() const {
         std::uint64_t expected = 0;
-        for (std::uint64_t count = tree_size_; count > 0; count >>= 1U) {
+        for (std::uint64_t count = tree_size_ >> static_cast<unsigned>(translog::kFirstStoredLevel);
+             count > 0;
+             count >>= 1U) {
             expected += count;
         }
         if (nodes_ != expected) {

@@ -383,14 +383,23 @@ public:
     // At most `limit` rows with id < `before` (0: from the newest), newest first.
     virtual Result<std::vector<AuditRow>> ListAudit(std::int64_t before, std::size_t limit) = 0;
 
-    // ---- Transparency log (translog/). Nodes and heads are only ever inserted; a second
-    // node at the same (level, index) or a second head of the same size is kAlreadyExists.
+    // ---- Transparency log (translog/). Nodes, leaf keys and heads are only ever inserted; a
+    // second node at the same (level, index) or a second head of the same size is
+    // kAlreadyExists. Level 0 of the tree (leaf i) is entry i + 1's leaf hash (LoadLeafHashes)
+    // and is never stored as a node; which levels above it are stored is translog's choice
+    // (translog::kFirstStoredLevel).
 
-    // Leaves integrated into the tree: one more than the highest level-0 index, 0 when empty
-    // (level 0 is dense, so this is also the count of level-0 nodes).
+    // Leaves integrated into the tree: the size of the latest signed head, 0 when none (the
+    // sequencer stores a batch's nodes and its head in one transaction).
     virtual Result<std::uint64_t> LoadTreeSize() = 0;
+    // REQUIRES: node.level >= 1.
     virtual Status InsertTreeNode(const TreeNodeRow& node) = 0;
+    // REQUIRES: level >= 1.
     virtual Result<std::optional<Digest>> LoadTreeNode(int level, std::uint64_t index) = 0;
+    // Makes leaves first_index, first_index + 1, ... (whose hashes are `leaf_hashes`) findable by
+    // FindLeafByHash. kAlreadyExists when one already is.
+    virtual Status InsertLeafKeys(std::uint64_t first_index,
+                                  std::span<const Digest> leaf_hashes) = 0;
     virtual Status InsertTreeHead(const TreeHeadRow& head) = 0;
     virtual Result<std::optional<TreeHeadRow>> LoadTreeHead(std::uint64_t size) = 0;
     // The head of the largest size, std::nullopt when none was signed yet.
@@ -401,8 +410,8 @@ public:
     // Whole-table scans for `candor verify`: nodes by (level, index), heads by size.
     virtual Status ScanTreeNodes(const std::function<bool(const TreeNodeRow&)>& visit) = 0;
     virtual Status ScanTreeHeads(const std::function<bool(const TreeHeadRow&)>& visit) = 0;
-    // The index of the first leaf whose hash is `leaf_hash`, std::nullopt when no integrated
-    // leaf has it.
+    // The index of the first leaf with a key (InsertLeafKeys) whose leaf hash is `leaf_hash`,
+    // std::nullopt when there is none.
     virtual Result<std::optional<std::uint64_t>> FindLeafByHash(const Digest& leaf_hash) = 0;
     // Records a signing key; a key id already recorded is left as it is.
     virtual Status InsertSigningKey(const SigningKeyRow& key) = 0;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "testkit/testkit.h"
@@ -992,6 +993,64 @@ INSTANTIATE_TEST_SUITE_P(
                               [](const TempDir& dir) { return dir.File("bare.db"); }}),
     [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
 
+// The transparency log's storage: the size follows the latest head, and a leaf is found by its
+// whole hash even when another shares its key prefix (the first leaf wins for equal hashes).
+TEST_P(StoreContractTest, TreeLeavesComeFromEntriesAndAreFoundByHash) {
+    EntryRow first = Entry(1);
+    EntryRow second = Entry(2);
+    EntryRow third = Entry(3);
+    EntryRow fourth = Entry(4);
+    first.leaf_hash.fill(0x81);  // above 0x7f: a key prefix with the sign bit set
+    second.leaf_hash = first.leaf_hash;
+    second.leaf_hash[31] = 0x00;  // the same first 8 bytes, another hash
+    third.leaf_hash = first.leaf_hash;
+    fourth.leaf_hash.fill(0x05);
+    CANDOR_ASSERT_OK(store_->Begin());
+    for (const EntryRow& entry : {first, second, third, fourth}) {
+        CANDOR_ASSERT_OK(store_->AppendEntry(entry, std::vector{Leg(16, entry.id.value(), 0, 1)}));
+    }
+    CANDOR_ASSERT_OK(store_->InsertTreeNode(TreeNodeRow{1, 0, Digest{}}));
+    CANDOR_ASSERT_OK(
+        store_->InsertLeafKeys(0, std::vector{first.leaf_hash, second.leaf_hash, third.leaf_hash}));
+    EXPECT_EQ(CodeOf(store_->InsertLeafKeys(0, std::vector{first.leaf_hash})),
+              ErrorCode::kAlreadyExists);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::uint64_t before_head, store_->LoadTreeSize());
+    EXPECT_EQ(before_head, 0U);
+    CANDOR_ASSERT_OK(store_->InsertTreeHead(
+        TreeHeadRow{3, Digest{}, At(5), "k", std::vector<std::uint8_t>(64, 0x07)}));
+    CANDOR_ASSERT_OK(store_->Commit());
+
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::uint64_t size, store_->LoadTreeSize());
+    EXPECT_EQ(size, 3U);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto found_first, store_->FindLeafByHash(first.leaf_hash));
+    EXPECT_EQ(found_first, std::optional<std::uint64_t>(0));
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto found_second, store_->FindLeafByHash(second.leaf_hash));
+    EXPECT_EQ(found_second, std::optional<std::uint64_t>(1));
+    // Entry 4 exists but has no key: it is not integrated.
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto not_integrated,
+                                store_->FindLeafByHash(fourth.leaf_hash));
+    EXPECT_EQ(not_integrated, std::nullopt);
+}
+
+// Keys inserted in bulk (more than one statement's worth, and a remainder) find every leaf.
+TEST_P(StoreContractTest, ManyLeafKeysFindEveryLeaf) {
+    constexpr std::int64_t kLeaves = 40;
+    std::vector<Digest> hashes;
+    CANDOR_ASSERT_OK(store_->Begin());
+    for (std::int64_t id = 1; id <= kLeaves; ++id) {
+        const EntryRow entry = Entry(id);
+        CANDOR_ASSERT_OK(store_->AppendEntry(entry, std::vector{Leg(16, id, 0, 1)}));
+        hashes.push_back(entry.leaf_hash);
+    }
+    CANDOR_ASSERT_OK(store_->InsertLeafKeys(0, hashes));
+    CANDOR_ASSERT_OK(store_->Commit());
+    for (std::int64_t id = 1; id <= kLeaves; ++id) {
+        CANDOR_ASSERT_OK_AND_ASSIGN(
+            const auto found, store_->FindLeafByHash(hashes[static_cast<std::size_t>(id - 1)]));
+        EXPECT_EQ(found, std::optional<std::uint64_t>(id - 1)) << "entry " << id;
+    }
+}
+
 // --- SQLite files -----------------------------------------------------------------------------
 
 // Runs `sql` on the SQLite file at `path` through the C API, outside Candor.
@@ -1041,6 +1100,50 @@ std::unique_ptr<Store> OpenOrFail(const std::string& path) {
     auto store = Open(path);
     EXPECT_TRUE(store.has_value()) << store.error().message;
     return store.has_value() ? std::move(store).value() : nullptr;
+}
+
+// A schema-5 file, whose tree_nodes holds every level and whose leaves are found through the
+// partial index, is upgraded on open: levels 0 and 1 and the index are gone, every leaf is found by
+// its hash through the keys the migration computed (the same keys the sequencer writes), and the
+// size and the other nodes stay.
+TEST(SqliteStoreFileTest, SchemaFiveLogIsUpgradedOnOpen) {
+    TempDir dir;
+    const std::string path = dir.File("v5.db");
+    std::string script;
+    for (std::size_t i = 0; i < 5; ++i) {
+        script.append(sqlite::Migrations().at(i).content);
+        script.append(";\n");
+    }
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, script));
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(
+        path,
+        "PRAGMA application_id = 1130458724; PRAGMA user_version = 5;"
+        "INSERT INTO entries (id, kind, created_at, reference, body, leaf_hash) VALUES "
+        "(1, 1, 0, 0, X'01', X'8123456789abcdef000000000000000000000000000000000000000000000001'),"
+        "(2, 1, 0, 0, X'02', X'0123456789abcdef000000000000000000000000000000000000000000000002'),"
+        "(3, 1, 0, 0, X'03', X'ff00000000000000000000000000000000000000000000000000000000000003'),"
+        "(4, 1, 0, 0, X'04', X'8123456789abcdef000000000000000000000000000000000000000000000001');"
+        "INSERT INTO tree_nodes (level, idx, hash) SELECT 0, id - 1, leaf_hash FROM entries;"
+        "INSERT INTO tree_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32)), "
+        "(1, 1, zeroblob(32)), (2, 0, zeroblob(32));"
+        "INSERT INTO tree_heads (size, root, timestamp, key_id, signature) "
+        "VALUES (4, zeroblob(32), 0, 'k', zeroblob(64));"));
+    auto store = OpenOrFail(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), sqlite::LatestSchemaVersion());
+    EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM tree_nodes WHERE level < 2"), 0);
+    EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM tree_nodes WHERE level = 2"), 1);
+    EXPECT_EQ(
+        QueryRaw(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'tree_leaves_by_hash'"), 0);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::uint64_t size, store->LoadTreeSize());
+    EXPECT_EQ(size, 4U);
+    // Entry 4 repeats entry 1's hash: the first leaf with it is found.
+    for (std::int64_t id = 1; id <= 4; ++id) {
+        CANDOR_ASSERT_OK_AND_ASSIGN(const auto entry, store->LoadEntry(EntryId(id)));
+        ASSERT_TRUE(entry.has_value());
+        CANDOR_ASSERT_OK_AND_ASSIGN(const auto found, store->FindLeafByHash(entry->leaf_hash));
+        EXPECT_EQ(found, std::optional<std::uint64_t>(id == 4 ? 0 : id - 1)) << "entry " << id;
+    }
 }
 
 // Open marks a new file as Candor's (application_id "Cand") at the latest schema version.

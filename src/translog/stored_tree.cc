@@ -38,6 +38,12 @@ Result<SequenceReport> SequenceInTransaction(store::Store& store,
         }
         CANDOR_TRY(tree.Append(leaf.leaf_hash));
     }
+    std::vector<Hash> leaf_hashes;
+    leaf_hashes.reserve(leaves.size());
+    for (const store::LeafRow& leaf : leaves) {
+        leaf_hashes.push_back(leaf.leaf_hash);
+    }
+    CANDOR_TRY(store.InsertLeafKeys(size_before, leaf_hashes));
     CANDOR_ASSERT(tree.size() == size_before + leaves.size());
     if (leaves.empty()) {
         CANDOR_ASSIGN_OR_RETURN(auto latest, store.LoadTreeHead(tree.size()));
@@ -66,6 +72,9 @@ Result<Hash> StoredTree::Node(int level, std::uint64_t index) {
         return MakeError(ErrorCode::kInvalidArgument,
                          fmt::format("no complete subtree at level {} index {}", level, index));
     }
+    if (level < kFirstStoredLevel) {
+        return NodeFromLeaves(level, index);
+    }
     CANDOR_ASSIGN_OR_RETURN(std::optional<Hash> hash, store_->LoadTreeNode(level, index));
     if (!hash.has_value()) {
         return MakeError(
@@ -74,6 +83,32 @@ Result<Hash> StoredTree::Node(int level, std::uint64_t index) {
                 "tree node at level {} index {} is missing from the database", level, index));
     }
     return *hash;
+}
+
+Result<Hash> StoredTree::NodeFromLeaves(int level, std::uint64_t index) {
+    const std::uint64_t width = std::uint64_t{1} << static_cast<unsigned>(level);
+    const auto first = static_cast<std::int64_t>(index * width) + 1;
+    CANDOR_ASSIGN_OR_RETURN(std::vector<store::LeafRow> leaves,
+                            store_->LoadLeafHashes(EntryId(first), width));
+    std::vector<Hash> hashes;
+    for (const store::LeafRow& leaf : leaves) {
+        if (leaf.entry.value() != first + static_cast<std::int64_t>(hashes.size())) {
+            break;
+        }
+        hashes.push_back(leaf.leaf_hash);
+    }
+    if (hashes.size() != width) {
+        return MakeError(ErrorCode::kCorruptDatabase,
+                         fmt::format("journal entry {} (leaf {} of the log) is missing",
+                                     first + static_cast<std::int64_t>(hashes.size()),
+                                     index * width + hashes.size()));
+    }
+    for (std::size_t count = hashes.size(); count > 1; count /= 2) {
+        for (std::size_t i = 0; i < count / 2; ++i) {
+            hashes[i] = HashChildren(hashes[2 * i], hashes[2 * i + 1]);
+        }
+    }
+    return hashes[0];
 }
 
 Status StoredTree::LoadEdge() {
@@ -92,13 +127,16 @@ Status StoredTree::Append(const Hash& leaf_hash) {
     if (!is_edge_loaded_) {
         CANDOR_TRY(LoadEdge());
     }
+    // Levels below kFirstStoredLevel are the journal's leaf hashes and hashes of them: only the
+    // nodes from there up are stored. A node whose index is odd completes its parent with the
+    // edge node to its left; an even one becomes the edge at its level.
     std::uint64_t index = size_;
     Hash carry = leaf_hash;
     for (std::size_t level = 0;; ++level) {
-        CANDOR_TRY(
-            store_->InsertTreeNode(store::TreeNodeRow{static_cast<int>(level), index, carry}));
-        // A node whose index is odd completes its parent with the edge node to its left; an
-        // even one becomes the edge at its level.
+        if (level >= static_cast<std::size_t>(kFirstStoredLevel)) {
+            CANDOR_TRY(
+                store_->InsertTreeNode(store::TreeNodeRow{static_cast<int>(level), index, carry}));
+        }
         if ((index & 1U) == 0) {
             edge_[level] = carry;
             break;

@@ -5,7 +5,8 @@
 // What it offers: tree hashing (leaf, node, empty root), the root of any prefix of a tree,
 // inclusion proofs (PATH) and consistency proofs (PROOF) generated from any NodeSource, and
 // their verification. Nodes come through NodeSource: MemoryTree keeps them in memory,
-// StoredTree reads them from the store (tree_nodes). Sequence integrates new journal entries
+// StoredTree reads them from the store (leaves from the journal's entries, the nodes of
+// kFirstStoredLevel and above from tree_nodes). Sequence integrates new journal entries
 // into the stored tree and signs a tree head (Ed25519) after each batch; VerifyTreeHead checks
 // one. The signed bytes are specified at EncodeTreeHead and in docs/transparency.md.
 //
@@ -102,18 +103,29 @@ Status VerifyConsistency(std::uint64_t size1,
 
 // ---- The stored tree and signed tree heads
 
-// The tree as stored in tree_nodes: every complete subtree of the first size() leaves.
-// Node reads one row; a missing row is kCorruptDatabase.
+// The levels of the stored tree below this one are not stored as nodes: leaf i (level 0) is
+// journal entry i + 1's leaf hash, read from the entries, and a node of level 1 is hashed from
+// its two leaves when a proof needs it. tree_nodes holds the complete subtrees of
+// 2^kFirstStoredLevel leaves and more: a quarter of the tree's nodes, so the sequencer writes
+// one row per four leaves (and `candor verify` expects exactly these).
+inline constexpr int kFirstStoredLevel = 2;
+
+// The tree as stored: levels below kFirstStoredLevel come from the entries' leaf hashes, the
+// others from tree_nodes, every complete subtree of the first size() leaves. Node reads one
+// row (or one range of 2^level entries); a missing row is kCorruptDatabase.
 class StoredTree final : public NodeSource {
 public:
-    // Reads the tree size from the store. kStorage when it cannot.
+    // Reads the tree size from the store: the size of the latest signed head, so that nodes
+    // appended without a head (Sequence always signs one in the same transaction) do not count.
+    // kStorage when it cannot.
     static Result<StoredTree> Open(store::Store& store);
 
     std::uint64_t size() const override { return size_; }
 
     Result<Hash> Node(int level, std::uint64_t index) override;
 
-    // Stores leaf size() and every node it completes, as MemoryTree::Append does. The left
+    // Integrates leaf size() and stores every node from kFirstStoredLevel up that it completes,
+    // as MemoryTree::Append does; the leaf itself is the journal's (entry size() + 1). The left
     // siblings it needs are the tree's right edge (one complete subtree per set bit of size()),
     // read once at the first Append and then kept, so appending only writes. After a failed
     // Append the caller rolls back and drops this StoredTree (Sequence does).
@@ -124,6 +136,9 @@ private:
     StoredTree(store::Store& store, std::uint64_t size) : store_(&store), size_(size) {}
 
     Status LoadEdge();
+
+    // A node below kFirstStoredLevel, hashed from its 2^level leaves.
+    Result<Hash> NodeFromLeaves(int level, std::uint64_t index);
 
     store::Store* store_;
     std::uint64_t size_;
@@ -183,8 +198,8 @@ struct SequenceReport {
 
 // Integrates up to `batch_max` journal entries not yet in the tree (leaf i is entry i + 1) and
 // signs a head of the new size with `clock`'s time, all in one transaction on `store` (which also
-// records the signer's public key in signing_keys). When no
-// entry is waiting and a head of the current size exists, it signs nothing and answers that
+// records the signer's public key in signing_keys and each new leaf's key for FindLeafByHash). When
+// no entry is waiting and a head of the current size exists, it signs nothing and answers that
 // head. kCorruptDatabase when entry ids are not dense or a stored node is missing; kStorage
 // when the database fails (the transaction is rolled back).
 //

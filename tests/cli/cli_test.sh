@@ -114,8 +114,17 @@ tamper v7 "UPDATE entries SET id = -id WHERE id IN (3, 4);
 expect "verify names entries swapped in the file" 1 \
     "^candor: entry 3: its bytes are those of entry 4 \(entries reordered" -- \
     "$candor" verify --db "$work/v7.db"
-tamper v3 "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2"
-expect "verify names a changed tree node" 1 "tree node at level 1 index 2 differs" -- \
+# Levels 0 and 1 of the tree are the entries' leaf hashes and hashes of them: an edited leaf hash
+# is named against the entry's bytes, and a level-0 or level-1 row in tree_nodes should not be
+# there.
+tamper v8 "UPDATE entries SET leaf_hash = zeroblob(32) WHERE id = 6"
+expect "verify names an entry whose stored leaf hash changed" 1 \
+    "^candor: entry 6: the stored leaf hash differs" -- "$candor" verify --db "$work/v8.db"
+tamper v9 "INSERT INTO tree_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))"
+expect "verify names a stored level-1 node" 1 "tree node at level 1 index 0 should not exist" -- \
+    "$candor" verify --db "$work/v9.db"
+tamper v3 "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0"
+expect "verify names a changed tree node" 1 "tree node at level 2 index 0 differs" -- \
     "$candor" verify --db "$work/v3.db"
 tamper v4 "DELETE FROM tree_nodes WHERE level = 2 AND idx = 1"
 expect "verify names a deleted tree node" 1 "tree node at level 2 index 1 is missing" -- \

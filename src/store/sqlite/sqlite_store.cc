@@ -136,6 +136,9 @@ enum Sql : std::size_t {
     kFindLeafByHash,
     kInsertSigningKey,
     kListSigningKeys,
+    // Leaf keys (schema 6).
+    kInsertLeafKey,
+    kInsertLeafKeys16,
     kSqlCount,
 };
 
@@ -263,7 +266,7 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "UPDATE sessions SET revoked_at = ?3 "
     "WHERE subject_kind = ?1 AND subject_id = ?2 AND revoked_at IS NULL",
     // Transparency log (schema 3).
-    "SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE level = 0",
+    "SELECT COALESCE(MAX(size), 0) FROM tree_heads",
     "INSERT INTO tree_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
     "SELECT hash FROM tree_nodes WHERE level = ?1 AND idx = ?2",
     "INSERT INTO tree_heads (size, root, timestamp, key_id, signature) "
@@ -284,11 +287,17 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT id, at, actor_kind, actor_id, action, target, reason, request_id FROM audit_log "
     "WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
     // Transparency log lookups (schema 5).
-    "SELECT idx FROM tree_nodes WHERE level = 0 AND substr(hash, 1, 8) = substr(?1, 1, 8) "
-    "AND hash = ?1 ORDER BY idx LIMIT 1",
+    "SELECT k.idx FROM tree_leaf_keys AS k JOIN entries AS e ON e.id = k.idx + 1 "
+    "WHERE k.prefix = ?1 AND e.leaf_hash = ?2 ORDER BY k.idx LIMIT 1",
     "INSERT INTO signing_keys (key_id, public_key, created_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (key_id) DO NOTHING",
     "SELECT key_id, public_key, created_at FROM signing_keys ORDER BY created_at, key_id",
+    // Leaf keys (schema 6).
+    "INSERT INTO tree_leaf_keys (prefix, idx) VALUES (?1, ?2)",
+    // kLeafKeysPerInsert rows per statement: one step instead of sixteen.
+    "INSERT INTO tree_leaf_keys (prefix, idx) VALUES (?1, ?2), (?3, ?4), (?5, ?6), "
+    "(?7, ?8), (?9, ?10), (?11, ?12), (?13, ?14), (?15, ?16), (?17, ?18), (?19, ?20), "
+    "(?21, ?22), (?23, ?24), (?25, ?26), (?27, ?28), (?29, ?30), (?31, ?32)",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -551,6 +560,19 @@ TreeNodeRow ReadTreeNode(const Query& q) {
     return TreeNodeRow{
         static_cast<int>(q.Int(0)), static_cast<std::uint64_t>(q.Int(1)), q.DigestAt(2)};
 }
+
+// tree_leaf_keys keys a leaf by the first 8 bytes of its hash as a big-endian two's complement
+// integer (schema 6).
+std::int64_t LeafKey(const Digest& leaf_hash) {
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+        key = (key << 8U) | leaf_hash[i];
+    }
+    return static_cast<std::int64_t>(key);
+}
+
+// Rows of kInsertLeafKeys16.
+constexpr std::size_t kLeafKeysPerInsert = 16;
 
 // Tree sizes and indexes are below 2^63: the sequencer counts entries, whose ids are int64.
 std::int64_t TreeInt(std::uint64_t value) {
@@ -1220,15 +1242,43 @@ public:
     }
 
     Status InsertTreeNode(const TreeNodeRow& node) override {
+        CANDOR_ASSERT(node.level >= 1);
         auto q = Use(kInsertTreeNode);
         q.Bind(1, node.level).Bind(2, TreeInt(node.index)).BindBlob(3, node.hash);
         return q.Run();
     }
 
     Result<std::optional<Digest>> LoadTreeNode(int level, std::uint64_t index) override {
+        CANDOR_ASSERT(level >= 1);
         auto q = Use(kLoadTreeNode);
         q.Bind(1, level).Bind(2, TreeInt(index));
         return One<Digest>(q, [](const Query& row) { return row.DigestAt(0); });
+    }
+
+    // Sorted by key, so that consecutive inserts land on neighbouring pages, and sixteen rows
+    // per statement.
+    Status InsertLeafKeys(std::uint64_t first_index, std::span<const Digest> leaf_hashes) override {
+        std::vector<std::pair<std::int64_t, std::int64_t>> keys;
+        keys.reserve(leaf_hashes.size());
+        for (std::size_t i = 0; i < leaf_hashes.size(); ++i) {
+            keys.emplace_back(LeafKey(leaf_hashes[i]), TreeInt(first_index + i));
+        }
+        std::sort(keys.begin(), keys.end());
+        std::size_t next = 0;
+        for (; next + kLeafKeysPerInsert <= keys.size(); next += kLeafKeysPerInsert) {
+            auto q = Use(kInsertLeafKeys16);
+            for (std::size_t row = 0; row < kLeafKeysPerInsert; ++row) {
+                const int column = 2 * static_cast<int>(row) + 1;
+                q.Bind(column, keys[next + row].first).Bind(column + 1, keys[next + row].second);
+            }
+            CANDOR_TRY(q.Run());
+        }
+        for (; next < keys.size(); ++next) {
+            auto q = Use(kInsertLeafKey);
+            q.Bind(1, keys[next].first).Bind(2, keys[next].second);
+            CANDOR_TRY(q.Run());
+        }
+        return Ok();
     }
 
     Status InsertTreeHead(const TreeHeadRow& head) override {
@@ -1270,7 +1320,7 @@ public:
 
     Result<std::optional<std::uint64_t>> FindLeafByHash(const Digest& leaf_hash) override {
         auto q = Use(kFindLeafByHash);
-        q.BindBlob(1, leaf_hash);
+        q.Bind(1, LeafKey(leaf_hash)).BindBlob(2, leaf_hash);
         return One<std::uint64_t>(
             q, [](const Query& row) { return static_cast<std::uint64_t>(row.Int(0)); });
     }
