@@ -9,10 +9,32 @@ void PrintError(const std::string& message) {
     fmt::print(stderr, "candor: {}\n", message);
 }
 
-int RunCheck(const CheckOptions& options) {
+Result<std::string> KeysFileOf(const std::string& db, const std::string& keys_file) {
+    if (!keys_file.empty()) {
+        return keys_file;
+    }
+    auto path = config::DefaultKeysFile(db);
+    if (!path) {
+        return MakeError(ErrorCode::kInvalidArgument, path.error().message + " (pass --keys-file)");
+    }
+    return path;
+}
+
+Result<KeyFile> LoadKeyFile(const std::string& db, const std::string& keys_file) {
+    KeyFile loaded;
+    CANDOR_ASSIGN_OR_RETURN(loaded.path, KeysFileOf(db, keys_file));
+    CANDOR_ASSIGN_OR_RETURN(loaded.keys, config::LoadKeys(loaded.path));
+    return loaded;
+}
+
+Result<std::unique_ptr<store::Store>> OpenReadOnly(const std::string& db) {
     store::OpenOptions open;
     open.read_only = true;
-    auto store = store::Open(options.db, open);
+    return store::Open(db, open);
+}
+
+int RunCheck(const CheckOptions& options) {
+    auto store = OpenReadOnly(options.db);
     if (!store) {
         PrintError(store.error().message);
         return kExitInvalid;

@@ -4,8 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "store/store.h"
 
 namespace candor::cli {
 
@@ -71,5 +76,20 @@ int RunGen(const GenOptions& options);
 
 // Prints "candor: <message>" on stderr.
 void PrintError(const std::string& message);
+
+// The key file of a deployment: `keys_file`, or else the default beside the SQLite database
+// `db` (kInvalidArgument, saying to pass --keys-file, when there is none).
+Result<std::string> KeysFileOf(const std::string& db, const std::string& keys_file);
+
+// That key file's path and keys, as config::LoadKeys reads them.
+struct KeyFile {
+    std::string path;
+    config::Keys keys;
+};
+
+Result<KeyFile> LoadKeyFile(const std::string& db, const std::string& keys_file);
+
+// `db` opened read-only, as check and verify do: they never write, nor migrate.
+Result<std::unique_ptr<store::Store>> OpenReadOnly(const std::string& db);
 
 }  // namespace candor::cli

@@ -32,13 +32,6 @@ int Report(const Error& error) {
     return kExitInvalid;
 }
 
-Result<std::string> KeysFileOf(const std::string& db, const std::string& keys_file) {
-    if (!keys_file.empty()) {
-        return keys_file;
-    }
-    return config::DefaultKeysFile(db);
-}
-
 // True when the database already has a staff account or an API key: `candor init` ran on it.
 Result<bool> IsInitialized(store::Store& store, access::Access& access) {
     CANDOR_ASSIGN_OR_RETURN(const std::int64_t staff, store.CountStaff());
@@ -102,7 +95,7 @@ void PrintAdmin(const AdminCredentials& admin) {
 int RunInit(const InitOptions& options) {
     auto keys_file = KeysFileOf(options.db, options.keys_file);
     if (!keys_file) {
-        PrintError(keys_file.error().message + " (pass --keys-file)");
+        PrintError(keys_file.error().message);
         return kExitUsage;
     }
     // Checked before the database is created or touched; WriteNewKeys checks again atomically.
@@ -149,14 +142,9 @@ int RunInit(const InitOptions& options) {
 }
 
 int RunKeysCreate(const KeysCreateOptions& options) {
-    auto keys_file = KeysFileOf(options.db, options.keys_file);
-    if (!keys_file) {
-        PrintError(keys_file.error().message + " (pass --keys-file)");
-        return kExitUsage;
-    }
-    auto keys = config::LoadKeys(*keys_file);
-    if (!keys) {
-        return Report(keys.error());
+    auto key_file = LoadKeyFile(options.db, options.keys_file);
+    if (!key_file) {
+        return Report(key_file.error());
     }
     store::OpenOptions open_options;
     open_options.create = false;
@@ -166,7 +154,7 @@ int RunKeysCreate(const KeysCreateOptions& options) {
     }
     const SystemClock clock;
     crypto::PasswordHasher hasher(1);
-    access::Access access(**store, clock, hasher, access::AccessKeys{keys->index_key});
+    access::Access access(**store, clock, hasher, access::AccessKeys{key_file->keys.index_key});
     auto created = access.CreateApiKey(options.name, options.scopes, "", "", 0);
     if (!created) {
         PrintError(created.error().message);
@@ -179,26 +167,21 @@ int RunKeysCreate(const KeysCreateOptions& options) {
 // A new signing_key in the key file, the other keys kept. Heads signed before stay verifiable:
 // the sequencer recorded the old public key in the database with the first head it signed.
 int RunRotateSigning(const KeysCreateOptions& options) {
-    auto keys_file = KeysFileOf(options.db, options.keys_file);
-    if (!keys_file) {
-        PrintError(keys_file.error().message + " (pass --keys-file)");
-        return kExitUsage;
+    auto key_file = LoadKeyFile(options.db, options.keys_file);
+    if (!key_file) {
+        return Report(key_file.error());
     }
-    auto keys = config::LoadKeys(*keys_file);
-    if (!keys) {
-        return Report(keys.error());
-    }
-    const translog::Signer old_signer(keys->signing_key);
-    crypto::RandomBytes(keys->signing_key);
-    const translog::Signer new_signer(keys->signing_key);
-    if (auto replaced = config::ReplaceKeys(*keys_file, *keys); !replaced) {
+    const translog::Signer old_signer(key_file->keys.signing_key);
+    crypto::RandomBytes(key_file->keys.signing_key);
+    const translog::Signer new_signer(key_file->keys.signing_key);
+    if (auto replaced = config::ReplaceKeys(key_file->path, key_file->keys); !replaced) {
         return Report(replaced.error());
     }
     fmt::print(
         "Rotated the signing key in {}: key id {} (public key {}) replaces {}. candord signs with "
         "it from its next start; heads signed before stay verifiable with the old public key "
         "(GET /v1/transparency/keys).\n",
-        *keys_file,
+        key_file->path,
         new_signer.key_id(),
         crypto::ToHex(new_signer.public_key()),
         old_signer.key_id());

@@ -14,21 +14,13 @@
 namespace candor::cli {
 
 int RunSequence(const SequenceOptions& options) {
-    Result<std::string> keys_file = options.keys_file;
-    if (options.keys_file.empty()) {
-        keys_file = config::DefaultKeysFile(options.db);
-    }
-    if (!keys_file) {
-        PrintError(keys_file.error().message + " (pass --keys-file)");
+    auto key_file = LoadKeyFile(options.db, options.keys_file);
+    if (!key_file) {
+        PrintError(key_file.error().message);
         return kExitInvalid;
     }
-    auto keys = config::LoadKeys(*keys_file);
-    if (!keys) {
-        PrintError(keys.error().message);
-        return kExitInvalid;
-    }
-    const translog::Signer signer(keys->signing_key);
-    crypto::Wipe(keys->signing_key);
+    const translog::Signer signer(key_file->keys.signing_key);
+    crypto::Wipe(key_file->keys.signing_key);
     auto store = store::Open(options.db);
     if (!store) {
         PrintError(store.error().message);

@@ -449,9 +449,7 @@ int VerifyConsistency(const VerifyOptions& options) {
         }
         heads.push_back(*head);
     }
-    store::OpenOptions open;
-    open.read_only = true;
-    auto store = store::Open(options.db, open);
+    auto store = OpenReadOnly(options.db);
     if (!store) {
         PrintError(store.error().message);
         return kExitInvalid;
@@ -483,9 +481,7 @@ int RunVerify(const VerifyOptions& options) {
         PrintError(keys.error().message);
         return kExitUsage;
     }
-    store::OpenOptions open;
-    open.read_only = true;
-    auto store = store::Open(options.db, open);
+    auto store = OpenReadOnly(options.db);
     if (!store) {
         PrintError(store.error().message);
         return kExitInvalid;

@@ -125,11 +125,14 @@ void Committer::RunBatch(std::vector<Pending>& batch) {
     }
     if (!status) {
         (void)store_.Rollback();
+        {
+            // Counted before anyone is answered, so that an answered caller sees it in stats().
+            std::lock_guard lock(mutex_);
+            ++stats_.failed_commits;
+        }
         for (Pending& pending : batch) {
             pending.done(status.error());
         }
-        std::lock_guard lock(mutex_);
-        ++stats_.failed_commits;
         return;
     }
     is_cautious_ = std::any_of(
