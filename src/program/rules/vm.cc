@@ -275,9 +275,11 @@ private:
                 }
                 if (y == -1) {
                     // INT64_MIN / -1 overflows; x % -1 is always 0.
-                    overflow =
-                        node.op == Op::kDivide && x == std::numeric_limits<std::int64_t>::min();
-                    out->integer = node.op == Op::kDivide ? -x : 0;
+                    if (node.op == Op::kRemainder) {
+                        out->integer = 0;
+                        break;
+                    }
+                    overflow = __builtin_sub_overflow(std::int64_t{0}, x, &out->integer);
                     break;
                 }
                 out->integer = node.op == Op::kDivide ? x / y : x % y;
