@@ -131,10 +131,17 @@ public:
             Record(node, *out);
             return true;
         } else {
-            // Constants are most rules' right operands: read them here, without a call.
+            // Constants and fields are most operators' operands: read them here, without an
+            // indirect call.
             if (node.op == Op::kConstant) {
                 *out = node.constant;
                 return true;
+            }
+            if (node.op == Op::kVariableField) {
+                return VariableField(node, out);
+            }
+            if (node.op == Op::kLocalField) {
+                return FieldOf(locals_[node.child[0]].items, node, out);
             }
             return Step(node, out);
         }
@@ -179,7 +186,7 @@ private:
     }
 
     bool Field(const Node& node, Slot* out) {
-        Slot record;
+        Slot record{};
         if (!Eval(node.child[0], &record)) {
             return false;
         }
@@ -209,7 +216,7 @@ private:
     }
 
     bool Has(const Node& node, Slot* out) {
-        Slot record;
+        Slot record{};
         if (!Eval(node.child[0], &record)) {
             return false;
         }
