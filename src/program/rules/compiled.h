@@ -4,6 +4,7 @@
 // program/rules.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -114,7 +115,7 @@ struct Node {
     Type type;                   // of the result
     // Children; for kAnd, kOr and kInElements child[0] is the first index into
     // Program::children and child[1] the count.
-    NodeIndex child[3] = {0, 0, 0};
+    std::array<NodeIndex, 3> child = {0, 0, 0};
     std::uint32_t index = 0;  // variable, local, field slot or zone
     Slot constant{};          // kConstant
     Span span;                // the source text

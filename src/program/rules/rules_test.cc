@@ -48,8 +48,8 @@ struct TestSchema {
 };
 
 const TestSchema& Declared() {
-    static const TestSchema kSchema;
-    return kSchema;
+    static const TestSchema declared;
+    return declared;
 }
 
 // One activation: values the test sets, the rest unset.
@@ -144,7 +144,7 @@ TEST(RulesTest, Literals) {
         {"3", Kind::kDecimal, "3.0"},
         {"'gold'", Kind::kString, "\"gold\""},
         {"\"it's\"", Kind::kString, "\"it's\""},
-        {"'a\\'b\\\\c\\n'", Kind::kString, "\"a'b\\\\c\\n\""},
+        {R"('a\'b\\c\n')", Kind::kString, R"("a'b\\c\n")"},
         {"'\\u00e9\\U0001F600'", Kind::kString, "\"\xC3\xA9\xF0\x9F\x98\x80\""},
         {"true", Kind::kBool, "true"},
         {"false", Kind::kBool, "false"},
@@ -495,7 +495,7 @@ TEST(RulesTest, CompileErrorsSayWhereAndWhat) {
         {"event.amount = 5", "1:14: unexpected '='; did you mean '=='?"},
         {"member.tier == 'gold", "1:16: unterminated string: missing the closing quote"},
         {"member.tier == 'go\\ld'",
-         "1:19: unknown escape; use \\\\, \\\", \\', \\n, \\r, \\t, \\uXXXX or \\UXXXXXXXX"},
+         R"(1:19: unknown escape; use \\, \", \', \n, \r, \t, \uXXXX or \UXXXXXXXX)"},
         {"event.amount > 5 # 6", "1:18: unexpected character '#'"},
         {"event.store == null",
          "1:16: null is not a value in rules; use has(x.field) to test whether a field is set"},

@@ -111,6 +111,7 @@ std::int64_t CodePoints(std::string_view text) {
 template <bool kExplain>
 class Machine {
 public:
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): locals_, see there.
     Machine(const Program& program,
             std::span<const Value> variables,
             const Tracer* tracer,
@@ -259,7 +260,7 @@ private:
         const NodeIndex* children = children_ + node.child[0];
         for (std::uint32_t i = 0; i < node.child[1]; ++i) {
             const std::size_t before = Mark();
-            Slot operand;
+            Slot operand{};
             if (!Eval(children[i], &operand)) {
                 return false;
             }
@@ -274,8 +275,8 @@ private:
     }
 
     bool Arithmetic(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -337,7 +338,7 @@ private:
     }
 
     bool Rounding(const Node& node, Slot* out) {
-        Slot a;
+        Slot a{};
         if (!Eval(node.child[0], &a)) {
             return false;
         }
@@ -361,8 +362,8 @@ private:
     }
 
     bool Strings(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -383,14 +384,14 @@ private:
     }
 
     bool In(const Node& node, Slot* out) {
-        Slot needle;
-        Slot list;
+        Slot needle{};
+        Slot list{};
         if (!Eval(node.child[0], &needle) || !Eval(node.child[1], &list)) {
             return false;
         }
         out->boolean = false;
         for (std::size_t i = 0; i < list.items.size; ++i) {
-            Slot element;
+            Slot element{};
             if (!Load(list.items.data[i], node.operand, node, &element)) {
                 return false;
             }
@@ -404,7 +405,7 @@ private:
 
     bool InElements(const Node& node, Slot* out) {
         const NodeIndex* children = children_ + node.child[0];
-        Slot needle;
+        Slot needle{};
         if (!Eval(children[0], &needle)) {
             return false;
         }
@@ -412,7 +413,7 @@ private:
         out->boolean = false;
         for (std::uint32_t i = 1; i < node.child[1]; ++i) {
             const std::size_t before = Mark();
-            Slot element;
+            Slot element{};
             if (!Eval(children[i], &element)) {
                 return false;
             }
@@ -429,7 +430,7 @@ private:
     // locals_[index] for the body child[1]. any and all keep the steps of the element that
     // decided them; the others keep none of the per-element steps.
     bool Macro(const Node& node, Slot* out) {
-        Slot list;
+        Slot list{};
         if (!Eval(node.child[0], &list)) {
             return false;
         }
@@ -445,7 +446,7 @@ private:
                 return false;
             }
             const std::size_t before = Mark();
-            Slot body;
+            Slot body{};
             if (!Eval(node.child[1], &body)) {
                 return false;
             }
@@ -490,7 +491,7 @@ private:
     }
 
     bool TimeOf(const Node& node, Slot* out) {
-        Slot time;
+        Slot time{};
         if (!Eval(node.child[0], &time)) {
             return false;
         }
@@ -578,7 +579,7 @@ private:
     bool Or(const Node& node, Slot* out) { return Logical(node, true, out); }
 
     bool Conditional(const Node& node, Slot* out) {
-        Slot condition;
+        Slot condition{};
         if (!Eval(node.child[0], &condition)) {
             return false;
         }
@@ -597,8 +598,8 @@ private:
 
     template <Kind kKind>
     bool CompareOf(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -607,7 +608,7 @@ private:
     }
 
     bool Size(const Node& node, Slot* out) {
-        Slot a;
+        Slot a{};
         if (!Eval(node.child[0], &a)) {
             return false;
         }
@@ -618,8 +619,8 @@ private:
     }
 
     bool MinMax(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -628,7 +629,8 @@ private:
         return true;
     }
 
-    static constexpr Handler HandlerOf(Op op) {
+    // One case per operation: the table reads best whole.
+    static constexpr Handler HandlerOf(Op op) {  // NOLINT(readability-function-size)
         switch (op) {
             case Op::kConstant:
                 return &Machine::Constant;
@@ -719,8 +721,10 @@ private:
     std::span<const Value> variables_;
     const Tracer* tracer_;
     Failure* failure_;
-    // One per level of macro nesting; trivially constructible, so this costs nothing.
-    std::array<Slot, limits::kRuleDepthMax> locals_;
+    // One per level of macro nesting, left uninitialized: a macro writes its element before
+    // its body reads it, and zeroing 512 bytes would cost each evaluation more than a rule.
+    std::array<Slot, limits::kRuleDepthMax>
+        locals_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
 };
 
 }  // namespace
@@ -756,7 +760,7 @@ Value ToValue(const Slot& slot, const Type& type) {
         case Kind::kRecord:
             return Value::Record({slot.items.data, slot.items.size});
     }
-    return Value();
+    return {};
 }
 
 std::string DescribeFailure(const Program& program,
