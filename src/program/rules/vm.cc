@@ -195,17 +195,23 @@ private:
     }
 
     bool FieldOf(const Items& record, const Node& node, Slot* out) {
-        if (node.index >= record.size) {
-            SetZero(node.type.kind, out);
-            return true;
-        }
-        return Load(record.data[node.index], node.type.kind, node, out);
+        return FieldOf(record, node.type.kind, node, out);
     }
 
-    bool VariableField(const Node& node, Slot* out) {
-        const Value& variable = variables_[node.child[0]];
+    // Field `node.index`, of kind `kind`, of `record`.
+    bool FieldOf(const Items& record, Kind kind, const Node& node, Slot* out) {
+        if (node.index >= record.size) {
+            SetZero(kind, out);
+            return true;
+        }
+        return Load(record.data[node.index], kind, node, out);
+    }
+
+    // The fields of variable `index` (none when it is unset).
+    bool VariableRecord(std::uint32_t index, const Node& node, Items* record) {
+        const Value& variable = variables_[index];
         if (!variable.is_set) {
-            SetZero(node.type.kind, out);
+            *record = Items{nullptr, 0};
             return true;
         }
         if (variable.kind != Kind::kRecord) [[unlikely]] {
@@ -213,7 +219,40 @@ private:
             failure_->expected = Kind::kRecord;
             return Fail(Failure::Reason::kKindMismatch, node);
         }
-        return FieldOf(Items{variable.items.data(), variable.items.size()}, node, out);
+        *record = Items{variable.items.data(), variable.items.size()};
+        return true;
+    }
+
+    bool VariableField(const Node& node, Slot* out) {
+        Items record{};
+        return VariableRecord(node.child[0], node, &record) && FieldOf(record, node, out);
+    }
+
+    // kCompareVariableField and kCompareLocalField.
+    template <bool kIsLocal>
+    bool CompareField(const Node& node, Slot* out) {
+        Items record{};
+        if constexpr (kIsLocal) {
+            record = locals_[node.child[0]].items;
+        } else if (!VariableRecord(node.child[0], node, &record)) {
+            return false;
+        }
+        Slot field{};
+        if (!FieldOf(record, node.operand, node, &field)) {
+            return false;
+        }
+        if constexpr (kExplain) {
+            // The field is a step of its own, as it is when not fused.
+            TraceStep step;
+            step.source =
+                std::string(tracer_->source.substr(node.child[1], node.child[2] - node.child[1]));
+            step.value = RenderValue(
+                ToValue(field, Type{node.operand}), Type{node.operand}, *tracer_->schema);
+            tracer_->steps->push_back(std::move(step));
+        }
+        out->boolean =
+            Compare(static_cast<Comparison>(node.aux), node.operand, field, node.constant);
+        return true;
     }
 
     bool Has(const Node& node, Slot* out) {
@@ -664,6 +703,10 @@ private:
                 return &Machine::CompareOf<Kind::kString>;
             case Op::kCompareBool:
                 return &Machine::CompareOf<Kind::kBool>;
+            case Op::kCompareVariableField:
+                return &Machine::CompareField<false>;
+            case Op::kCompareLocalField:
+                return &Machine::CompareField<true>;
             case Op::kIn:
                 return &Machine::In;
             case Op::kInElements:
@@ -767,7 +810,11 @@ std::string DescribeFailure(const Program& program,
                             std::string_view source,
                             const Failure& failure) {
     const Node& node = program.nodes[failure.node];
-    const std::string_view text = source.substr(node.span.begin, node.span.end - node.span.begin);
+    std::string_view text = source.substr(node.span.begin, node.span.end - node.span.begin);
+    if (node.op == Op::kCompareVariableField || node.op == Op::kCompareLocalField) {
+        // Only its field can fail: name the field.
+        text = source.substr(node.child[1], node.child[2] - node.child[1]);
+    }
     switch (failure.reason) {
         case Failure::Reason::kDivisionByZero:
             return fmt::format("division by zero in '{}'", text);
