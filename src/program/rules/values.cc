@@ -6,11 +6,11 @@
 #include <cstddef>
 #include <limits>
 
+#include "program/rules/time_zone.h"
+
 namespace candor::program::rules {
 namespace {
 
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::int64_t kSecondsPerDay = 86'400;
 // Elements of a list that a rendered value shows before "...".
 constexpr std::size_t kRenderedElementsMax = 10;
 
@@ -32,11 +32,6 @@ bool Expect(std::string_view text, std::size_t* at, char c) {
         return true;
     }
     return false;
-}
-
-std::int64_t FloorDivide(std::int64_t a, std::int64_t b) {
-    const std::int64_t quotient = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
 }
 
 // Trims trailing zeros of a fraction of `digits` digits; "" when it is zero.

@@ -14,17 +14,10 @@
 namespace candor::program::rules {
 namespace {
 
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::int64_t kSecondsPerDay = 86'400;
 constexpr const char* kEmpty = "";
 
 std::string_view View(const Chars& chars) {
     return {chars.data, chars.size};
-}
-
-std::int64_t FloorDivide(std::int64_t a, std::int64_t b) {
-    const std::int64_t quotient = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
 }
 
 // n / d rounded half away from zero. REQUIRES: d != 0.
