@@ -183,9 +183,11 @@ store::Digest Fingerprint(const Command& command) {
                 f.Field("amount", c.amount);
             } else if constexpr (std::is_same_v<T, ExpireLots>) {
                 f.Field("accounts_max", static_cast<std::int64_t>(c.accounts_max));
-            } else {
-                static_assert(std::is_same_v<T, VoidTimedOutHolds>);
+            } else if constexpr (std::is_same_v<T, VoidTimedOutHolds>) {
                 f.Field("holds_max", static_cast<std::int64_t>(c.holds_max));
+            } else {
+                static_assert(std::is_same_v<T, Decide>);
+                f.Field("fingerprint", c.fingerprint);
             }
         },
         command);
@@ -578,9 +580,11 @@ Result<Outcome> Ledger::Dispatch(const Command& command, Timestamp now) {
                 return DoFundBudget(c, now);
             } else if constexpr (std::is_same_v<T, ExpireLots>) {
                 return DoExpireLots(c, now);
-            } else {
-                static_assert(std::is_same_v<T, VoidTimedOutHolds>);
+            } else if constexpr (std::is_same_v<T, VoidTimedOutHolds>) {
                 return DoVoidTimedOutHolds(c, now);
+            } else {
+                static_assert(std::is_same_v<T, Decide>);
+                return DoDecide(c, now);
             }
         },
         command);
@@ -1140,6 +1144,18 @@ Result<std::vector<journal::Entry>> Ledger::LoadHistory(MemberId member,
         entries.push_back(std::move(entry));
     }
     return entries;
+}
+
+Result<Outcome> Ledger::DoDecide(const Decide& c, Timestamp now) {
+    if (!c.decide) {
+        return Invalid("a Decide needs a decide function");
+    }
+    CANDOR_ASSIGN_OR_RETURN(std::optional<DecidedCommand> decided, c.decide(store_, now));
+    if (!decided) {
+        return Outcome{};
+    }
+    return std::visit([this, now](const auto& command) { return Dispatch(command, now); },
+                      *decided);
 }
 
 }  // namespace candor::ledger

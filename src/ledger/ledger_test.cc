@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <limits>
 #include <map>
 #include <ostream>
@@ -1198,6 +1200,126 @@ TEST(IdempotencyTest, BadClientIdOrKeyIsInvalidArgument) {
                   "c", std::string(limits::kIdempotencyKeyBytesMax + 1, 'k'), PointsEarn(m, 1)})),
               "invalid-argument");
     EXPECT_EQ(PointsOf(t, m), 0);
+}
+
+// ---- Decide -------------------------------------------------------------------------------
+
+// A Decide whose decision earns `points` and counts its runs in *runs.
+Decide CountingEarn(MemberId member, std::int64_t points, int* runs) {
+    return Decide{
+        [member, points, runs](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+            ++*runs;
+            return std::optional<DecidedCommand>(PointsEarn(member, points));
+        },
+        "event-1"};
+}
+
+// A Decide runs its decision in the transaction and writes what it decided; a replay answers
+// the first entry without deciding again.
+TEST(DecideTest, RunsTheDecisionOnceAndReplaysItsEntry) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    int runs = 0;
+    const Request request{"pos", "event-1", CountingEarn(m, 70, &runs)};
+    auto first = t.ledger->ExecuteNow(request);
+    ASSERT_EQ(Slug(first), "ok");
+    ASSERT_TRUE(first->entry.has_value());
+    EXPECT_EQ(PointsOf(t, m), 70);
+    EXPECT_EQ(runs, 1);
+    const LedgerState state = StateOf(t);
+    auto again = t.ledger->ExecuteNow(request);
+    ASSERT_EQ(Slug(again), "ok");
+    EXPECT_TRUE(again->is_replay);
+    ASSERT_TRUE(again->entry.has_value());
+    EXPECT_EQ(again->entry->id, first->entry->id);
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(StateOf(t), state);
+}
+
+// The fingerprint is the Decide's own: the same key with another fingerprint is a conflict,
+// even when the decision would be the same.
+TEST(DecideTest, SameKeyOtherFingerprintIsConflict) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    int runs = 0;
+    ASSERT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "k", CountingEarn(m, 5, &runs)})), "ok");
+    Decide other = CountingEarn(m, 5, &runs);
+    other.fingerprint = "event-2";
+    const LedgerState state = StateOf(t);
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "k", other})), "idempotency-conflict");
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(StateOf(t), state);
+}
+
+// A decision of nothing succeeds with no entry and still takes the key; a failing decision,
+// or a decided command that fails, writes nothing and leaves the key free.
+TEST(DecideTest, NothingTakesTheKeyAndFailuresLeaveNoTrace) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    const Decide nothing{[](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                             return std::optional<DecidedCommand>();
+                         },
+                         "small purchase"};
+    auto none = t.ledger->ExecuteNow(Request{"pos", "n", nothing});
+    ASSERT_EQ(Slug(none), "ok");
+    EXPECT_FALSE(none->entry.has_value());
+    auto replay = t.ledger->ExecuteNow(Request{"pos", "n", nothing});
+    ASSERT_EQ(Slug(replay), "ok");
+    EXPECT_TRUE(replay->is_replay);
+    EXPECT_FALSE(replay->entry.has_value());
+
+    const LedgerState state = StateOf(t);
+    const Decide failing{[](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                             return MakeError(ErrorCode::kInvalidArgument, "no such rule");
+                         },
+                         "f"};
+    ExpectRejected(t, failing, "invalid-argument");
+    const Decide overspend{[m](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                               return std::optional<DecidedCommand>(PointsSpend(m, 10));
+                           },
+                           "s"};
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "s", overspend})), "insufficient-balance");
+    EXPECT_EQ(StateOf(t), state);
+    int runs = 0;
+    Decide earn = CountingEarn(m, 10, &runs);
+    earn.fingerprint = "s";
+    auto retried = t.ledger->ExecuteNow(Request{"pos", "s", earn});
+    ASSERT_EQ(Slug(retried), "ok");
+    EXPECT_FALSE(retried->is_replay);
+}
+
+// The decision reads the store inside the transaction: two decisions in a row see each other's
+// writes, so a decision can keep a running total (a cap) that concurrent events cannot pass.
+TEST(DecideTest, DecisionsSeeEarlierWritesOfTheSameBatch) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    constexpr std::int64_t kCap = 25;
+    // Earns 10, but never more than kCap in total, judged from the member's balance.
+    auto capped = [m](std::string fingerprint) {
+        return Decide{[m](store::Store& store, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                          CANDOR_ASSIGN_OR_RETURN(
+                              auto balance, store.SumBalance(MemberAccount(m, Asset::kPoints)));
+                          const std::int64_t have = balance ? balance->value() : 0;
+                          const std::int64_t points = std::min<std::int64_t>(10, kCap - have);
+                          if (points <= 0) {
+                              return std::optional<DecidedCommand>();
+                          }
+                          return std::optional<DecidedCommand>(PointsEarn(m, points));
+                      },
+                      std::move(fingerprint)};
+    };
+    Committer committer(*t.store, *t.ledger);
+    std::vector<std::future<Result<Outcome>>> outcomes;
+    for (int i = 0; i < 5; ++i) {
+        const std::string key = "e" + std::to_string(i);
+        outcomes.push_back(committer.Submit(Request{"pos", key, capped(key)}));
+    }
+    for (auto& outcome : outcomes) {
+        EXPECT_EQ(Slug(outcome.get()), "ok");
+    }
+    committer.Stop();
+    EXPECT_EQ(PointsOf(t, m), kCap);
+    EXPECT_EQ(t.CheckViolations(), "");
 }
 
 // ---- Journal ------------------------------------------------------------------------------
