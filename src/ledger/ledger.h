@@ -75,10 +75,16 @@ struct EnrolMember {
     std::string public_id;
 };
 
+// Points of an earn drawn from a campaign budget, which cannot go below zero.
+struct BudgetDraw {
+    AccountId budget;
+    Amount points;
+};
+
 // Credits any of points, status points and cashback in one entry. Points become a lot that
-// expires at expires_at (default: effective_at + LedgerOptions::points_lifetime). Points come
-// from points_source when set (a campaign budget, which cannot go below zero), else from the
-// program's issued account.
+// expires at expires_at (default: effective_at + LedgerOptions::points_lifetime). The points of
+// budget_draws (distinct budgets, each draw positive, together at most `points`) come from
+// those campaign budgets, and the rest from the program's issued account.
 struct Earn {
     MemberId member;
     Amount points;
@@ -86,7 +92,7 @@ struct Earn {
     Amount cashback;
     Timestamp effective_at;
     Timestamp expires_at;
-    AccountId points_source;
+    std::vector<BudgetDraw> budget_draws;
     std::string meta;
 };
 

@@ -407,7 +407,7 @@ TEST(BudgetTest, EarnFromBudgetCannotGoBelowZero) {
     EXPECT_EQ(AccountBalance(t, budget), 0);
 
     Earn from_budget = PointsEarn(m, 60);
-    from_budget.points_source = budget;
+    from_budget.budget_draws = {{budget, Amount(60)}};
     ExpectRejected(t, from_budget, "insufficient-balance");  // not funded yet
 
     RunEntry(t, FundBudget{budget, Amount(100)});
@@ -416,9 +416,42 @@ TEST(BudgetTest, EarnFromBudgetCannotGoBelowZero) {
     EXPECT_EQ(AccountBalance(t, budget), 40);
     ExpectRejected(t, from_budget, "insufficient-balance");
     from_budget.points = Amount(40);
+    from_budget.budget_draws = {{budget, Amount(40)}};
     RunEntry(t, from_budget);
     EXPECT_EQ(AccountBalance(t, budget), 0);
     EXPECT_EQ(PointsOf(t, m), 100);
+    EXPECT_EQ(t.CheckViolations(), "");
+}
+
+// One earn may draw part of its points from budgets and the rest from the issued account, in
+// one entry whose postings say where each part came from.
+TEST(BudgetTest, EarnSplitsItsPointsAcrossBudgetsAndIssued) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    auto a = t.Run(OpenBudget{"a"});
+    auto b = t.Run(OpenBudget{"b"});
+    ASSERT_EQ(Slug(a), "ok");
+    ASSERT_EQ(Slug(b), "ok");
+    RunEntry(t, FundBudget{a->account, Amount(50)});
+    RunEntry(t, FundBudget{b->account, Amount(50)});
+    auto issued = t.ledger->ProgramAccount(AccountKind::kProgramIssued, Asset::kPoints);
+    ASSERT_TRUE(issued.has_value());
+    const std::int64_t issued_before = AccountBalance(t, *issued);
+
+    Earn earn = PointsEarn(m, 100);
+    earn.budget_draws = {{a->account, Amount(30)}, {b->account, Amount(20)}};
+    RunEntry(t, earn);
+    EXPECT_EQ(PointsOf(t, m), 100);
+    EXPECT_EQ(AccountBalance(t, a->account), 20);
+    EXPECT_EQ(AccountBalance(t, b->account), 30);
+    EXPECT_EQ(AccountBalance(t, *issued), issued_before - 50);
+    EXPECT_EQ(OpenLots(t, m).size(), 1U);
+
+    Earn all_drawn = PointsEarn(m, 20);
+    all_drawn.budget_draws = {{a->account, Amount(20)}};
+    RunEntry(t, all_drawn);
+    EXPECT_EQ(AccountBalance(t, a->account), 0);
+    EXPECT_EQ(AccountBalance(t, *issued), issued_before - 50);
     EXPECT_EQ(t.CheckViolations(), "");
 }
 
@@ -435,12 +468,22 @@ TEST(BudgetTest, BadBudgetRequestsAreRejected) {
     ExpectRejected(t, FundBudget{MemberAccount(m, Asset::kPoints), Amount(10)}, "invalid-argument");
     ExpectRejected(
         t, FundBudget{AccountId(opened->account.value() + 16), Amount(10)}, "unknown-account");
+    RunEntry(t, FundBudget{opened->account, Amount(100)});
     Earn from_member = PointsEarn(m, 10);
-    from_member.points_source = MemberAccount(m, Asset::kPoints);
+    from_member.budget_draws = {{MemberAccount(m, Asset::kPoints), Amount(10)}};
     ExpectRejected(t, from_member, "invalid-argument");
     Earn from_unknown = PointsEarn(m, 10);
-    from_unknown.points_source = AccountId(opened->account.value() + 16);
+    from_unknown.budget_draws = {{AccountId(opened->account.value() + 16), Amount(10)}};
     ExpectRejected(t, from_unknown, "unknown-account");
+    Earn overdrawn = PointsEarn(m, 10);
+    overdrawn.budget_draws = {{opened->account, Amount(11)}};
+    ExpectRejected(t, overdrawn, "invalid-amount");
+    Earn zero_draw = PointsEarn(m, 10);
+    zero_draw.budget_draws = {{opened->account, Amount(0)}};
+    ExpectRejected(t, zero_draw, "invalid-amount");
+    Earn twice = PointsEarn(m, 10);
+    twice.budget_draws = {{opened->account, Amount(5)}, {opened->account, Amount(5)}};
+    ExpectRejected(t, twice, "invalid-argument");
 }
 
 // ---- Spend --------------------------------------------------------------------------------
