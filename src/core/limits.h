@@ -13,6 +13,8 @@ inline constexpr std::size_t kEntryPostingsMax = 64;
 inline constexpr std::size_t kEntryMetaBytesMax = 4096;
 // Bytes of one canonical entry encoding; bounds the decoder.
 inline constexpr std::size_t kEntryBytesMax = 16 * 1024;
+// Campaign budgets one earn may draw its points from (Earn::budget_draws).
+inline constexpr std::size_t kEarnBudgetDrawsMax = 8;
 // Lots one debit may touch before it is refused; bounds one command's work.
 inline constexpr std::size_t kLotsPerDebitMax = 10'000;
 // Client id and idempotency key lengths, in bytes.

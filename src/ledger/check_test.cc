@@ -63,7 +63,7 @@ Workload RunWorkload(TestLedger& t) {
     Earn from_budget;
     from_budget.member = w.b;
     from_budget.points = Amount(300);
-    from_budget.points_source = budget->account;
+    from_budget.budget_draws = {{budget->account, from_budget.points}};
     MustRun(t, from_budget);                                                         // 3
     w.spend = MustRun(t, Spend{w.a, Asset::kPoints, Amount(100), Timestamp{}, ""});  // 4
     const EntryId hold =

@@ -27,7 +27,9 @@ Request EarnRequest(std::string key, MemberId member, std::int64_t points, Accou
     Earn earn;
     earn.member = member;
     earn.points = Amount(points);
-    earn.points_source = source;
+    if (source.is_set()) {
+        earn.budget_draws = {{source, earn.points}};
+    }
     return Request{"pos", std::move(key), earn};
 }
 

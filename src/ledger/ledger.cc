@@ -130,7 +130,15 @@ store::Digest Fingerprint(const Command& command) {
                 f.Field("cashback", c.cashback);
                 f.Field("effective_at", c.effective_at);
                 f.Field("expires_at", c.expires_at);
-                f.Field("points_source", c.points_source);
+                // Earns from before budget draws had "points_source=0" here; an earn without
+                // draws keeps that, so that replays of them still match.
+                if (c.budget_draws.empty()) {
+                    f.Field("points_source", std::int64_t{0});
+                }
+                for (const BudgetDraw& draw : c.budget_draws) {
+                    f.Field("draw", draw.budget);
+                    f.Field("draw_points", draw.points);
+                }
                 f.Field("meta", c.meta);
             } else if constexpr (std::is_same_v<T, Spend>) {
                 f.Field("member", c.member);
@@ -183,9 +191,11 @@ store::Digest Fingerprint(const Command& command) {
                 f.Field("amount", c.amount);
             } else if constexpr (std::is_same_v<T, ExpireLots>) {
                 f.Field("accounts_max", static_cast<std::int64_t>(c.accounts_max));
-            } else {
-                static_assert(std::is_same_v<T, VoidTimedOutHolds>);
+            } else if constexpr (std::is_same_v<T, VoidTimedOutHolds>) {
                 f.Field("holds_max", static_cast<std::int64_t>(c.holds_max));
+            } else {
+                static_assert(std::is_same_v<T, Decide>);
+                f.Field("fingerprint", c.fingerprint);
             }
         },
         command);
@@ -578,9 +588,11 @@ Result<Outcome> Ledger::Dispatch(const Command& command, Timestamp now) {
                 return DoFundBudget(c, now);
             } else if constexpr (std::is_same_v<T, ExpireLots>) {
                 return DoExpireLots(c, now);
-            } else {
-                static_assert(std::is_same_v<T, VoidTimedOutHolds>);
+            } else if constexpr (std::is_same_v<T, VoidTimedOutHolds>) {
                 return DoVoidTimedOutHolds(c, now);
+            } else {
+                static_assert(std::is_same_v<T, Decide>);
+                return DoDecide(c, now);
             }
         },
         command);
@@ -641,7 +653,28 @@ Result<Outcome> Ledger::DoEarn(const Earn& c, Timestamp now) {
     CANDOR_ASSIGN_OR_RETURN(EntryId id, store_.NextEntryId());
     Entry entry = NewEntry(id, EntryKind::kEarn, now, OrNow(c.effective_at, now));
     entry.meta = c.meta;
-    AccountId points_source = c.points_source;
+    if (c.budget_draws.size() > limits::kEarnBudgetDrawsMax) {
+        return Invalid(
+            fmt::format("an earn draws on at most {} budgets", limits::kEarnBudgetDrawsMax));
+    }
+    std::int64_t drawn = 0;
+    for (std::size_t i = 0; i < c.budget_draws.size(); ++i) {
+        const BudgetDraw& draw = c.budget_draws[i];
+        if (!draw.points.is_positive() || draw.points.value() > c.points.value() - drawn) {
+            return MakeError(ErrorCode::kInvalidAmount,
+                             "budget draws must be positive and add up to at most the points");
+        }
+        drawn += draw.points.value();
+        for (std::size_t j = 0; j < i; ++j) {
+            if (c.budget_draws[j].budget == draw.budget) {
+                return Invalid("an earn draws on each budget once");
+            }
+        }
+        CANDOR_ASSIGN_OR_RETURN(AccountInfo source, DescribeAccount(draw.budget));
+        if (source.kind != AccountKind::kCampaignBudget) {
+            return Invalid("a budget draw must name a campaign budget");
+        }
+    }
     if (c.points.is_positive()) {
         // Beyond this, effective_at + points_lifetime would overflow.
         if (c.expires_at == Timestamp{} &&
@@ -653,15 +686,6 @@ Result<Outcome> Ledger::DoEarn(const Earn& c, Timestamp now) {
                                : c.expires_at;
         if (entry.expires_at <= now) {
             return Invalid("expires_at must be in the future");
-        }
-        if (points_source.is_set()) {
-            CANDOR_ASSIGN_OR_RETURN(AccountInfo source, DescribeAccount(points_source));
-            if (source.kind != AccountKind::kCampaignBudget) {
-                return Invalid("points_source must be a campaign budget");
-            }
-        } else {
-            CANDOR_ASSIGN_OR_RETURN(points_source,
-                                    ProgramAccount(AccountKind::kProgramIssued, Asset::kPoints));
         }
     }
     // Member legs first: reversals balance each asset on its last leg (see DoReverse).
@@ -677,8 +701,13 @@ Result<Outcome> Ledger::DoEarn(const Earn& c, Timestamp now) {
         entry.postings.push_back(
             {MemberAccount(c.member, Asset::kCashback), Asset::kCashback, c.cashback});
     }
-    if (c.points.is_positive()) {
-        entry.postings.push_back({points_source, Asset::kPoints, Amount(-c.points.value())});
+    for (const BudgetDraw& draw : c.budget_draws) {
+        entry.postings.push_back({draw.budget, Asset::kPoints, Amount(-draw.points.value())});
+    }
+    if (c.points.value() > drawn) {
+        CANDOR_ASSIGN_OR_RETURN(AccountId issued,
+                                ProgramAccount(AccountKind::kProgramIssued, Asset::kPoints));
+        entry.postings.push_back({issued, Asset::kPoints, Amount(drawn - c.points.value())});
     }
     if (c.status.is_positive()) {
         CANDOR_ASSIGN_OR_RETURN(AccountId source,
@@ -1140,6 +1169,18 @@ Result<std::vector<journal::Entry>> Ledger::LoadHistory(MemberId member,
         entries.push_back(std::move(entry));
     }
     return entries;
+}
+
+Result<Outcome> Ledger::DoDecide(const Decide& c, Timestamp now) {
+    if (!c.decide) {
+        return Invalid("a Decide needs a decide function");
+    }
+    CANDOR_ASSIGN_OR_RETURN(std::optional<DecidedCommand> decided, c.decide(store_, now));
+    if (!decided) {
+        return Outcome{};
+    }
+    return std::visit([this, now](const auto& command) { return Dispatch(command, now); },
+                      *decided);
 }
 
 }  // namespace candor::ledger

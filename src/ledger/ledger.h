@@ -2,9 +2,10 @@
 //
 // What it offers: members and their accounts; commands that move points, status points and
 // cashback between accounts as journal entries (earn, spend, hold, capture, void, reversal,
-// expire, adjust, transfer); lots with expiry, consumed first-in first-out; idempotency per
-// (client, key); a group-committing Committer that runs commands from many threads in shared
-// durable transactions; and Check, which proves every invariant over a whole database.
+// expire, adjust, transfer, and Decide, which chooses one of them inside the transaction); lots
+// with expiry, consumed first-in first-out; idempotency per (client, key); a group-committing
+// Committer that runs commands from many threads in shared durable transactions; and Check, which
+// proves every invariant over a whole database.
 //
 // What it never does: I/O of its own (it works through a store::Store), floating point, or
 // business rules about how many points a purchase earns (that is the program engine's job).
@@ -74,10 +75,16 @@ struct EnrolMember {
     std::string public_id;
 };
 
+// Points of an earn drawn from a campaign budget, which cannot go below zero.
+struct BudgetDraw {
+    AccountId budget;
+    Amount points;
+};
+
 // Credits any of points, status points and cashback in one entry. Points become a lot that
-// expires at expires_at (default: effective_at + LedgerOptions::points_lifetime). Points come
-// from points_source when set (a campaign budget, which cannot go below zero), else from the
-// program's issued account.
+// expires at expires_at (default: effective_at + LedgerOptions::points_lifetime). The points of
+// budget_draws (distinct budgets, each draw positive, together at most `points`) come from
+// those campaign budgets, and the rest from the program's issued account.
 struct Earn {
     MemberId member;
     Amount points;
@@ -85,7 +92,7 @@ struct Earn {
     Amount cashback;
     Timestamp effective_at;
     Timestamp expires_at;
-    AccountId points_source;
+    std::vector<BudgetDraw> budget_draws;
     std::string meta;
 };
 
@@ -174,6 +181,26 @@ struct VoidTimedOutHolds {
     std::size_t holds_max = 1000;
 };
 
+// The commands a Decide may choose.
+using DecidedCommand = std::variant<Earn, Spend, Reverse, Adjust>;
+
+// Decides a command inside the request's own transaction, from what the store holds then: the
+// program engine reading a member's facts and counters and writing their updates through
+// `store` in the same savepoint as the postings, so that a cap or a budget cannot be passed by
+// two events that read the same counter. `decide` returns the command to run, or std::nullopt
+// for none (the request then succeeds with no entry, and its idempotency key is taken all the
+// same).
+//
+// `decide` runs on the committer's thread, only when the request is not a replay, and possibly
+// more than once for one request (a batch that is retried runs it again in a fresh
+// transaction): it must have no effect outside `store`, and the caller keeps what the last run
+// produced. The idempotency fingerprint is over `fingerprint` (e.g. the event as received), as
+// the command is not known before the decision.
+struct Decide {
+    std::function<Result<std::optional<DecidedCommand>>(store::Store& store, Timestamp now)> decide;
+    std::string fingerprint;
+};
+
 using Command = std::variant<EnrolMember,
                              Earn,
                              Spend,
@@ -186,7 +213,8 @@ using Command = std::variant<EnrolMember,
                              OpenBudget,
                              FundBudget,
                              ExpireLots,
-                             VoidTimedOutHolds>;
+                             VoidTimedOutHolds,
+                             Decide>;
 
 // A command from a client. With an idempotency key, the same (client_id, key) and the same
 // command returns the first outcome again (is_replay); with another command it fails with
@@ -269,6 +297,7 @@ private:
     Result<Outcome> DoFundBudget(const FundBudget& c, Timestamp now);
     Result<Outcome> DoExpireLots(const ExpireLots& c, Timestamp now);
     Result<Outcome> DoVoidTimedOutHolds(const VoidTimedOutHolds& c, Timestamp now);
+    Result<Outcome> DoDecide(const Decide& c, Timestamp now);
 
     Result<journal::Entry> ReleaseHold(const store::HoldRow& hold,
                                        Amount amount,

@@ -777,9 +777,9 @@ private:
         if (op.d % 5 == 1) {
             earn.effective_at = clock_.Now() - std::chrono::days(op.c % 400);
         }
-        const bool from_budget = op.a % 5 == 0;
+        const bool from_budget = op.a % 5 == 0 && earn.points.is_positive();
         if (from_budget) {
-            earn.points_source = budget_;
+            earn.budget_draws = {{budget_, earn.points}};
         }
         Expect(fmt::format("earn m{} points {} status {} cashback {}{}",
                            member,

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <limits>
 #include <map>
 #include <ostream>
@@ -405,7 +407,7 @@ TEST(BudgetTest, EarnFromBudgetCannotGoBelowZero) {
     EXPECT_EQ(AccountBalance(t, budget), 0);
 
     Earn from_budget = PointsEarn(m, 60);
-    from_budget.points_source = budget;
+    from_budget.budget_draws = {{budget, Amount(60)}};
     ExpectRejected(t, from_budget, "insufficient-balance");  // not funded yet
 
     RunEntry(t, FundBudget{budget, Amount(100)});
@@ -414,9 +416,42 @@ TEST(BudgetTest, EarnFromBudgetCannotGoBelowZero) {
     EXPECT_EQ(AccountBalance(t, budget), 40);
     ExpectRejected(t, from_budget, "insufficient-balance");
     from_budget.points = Amount(40);
+    from_budget.budget_draws = {{budget, Amount(40)}};
     RunEntry(t, from_budget);
     EXPECT_EQ(AccountBalance(t, budget), 0);
     EXPECT_EQ(PointsOf(t, m), 100);
+    EXPECT_EQ(t.CheckViolations(), "");
+}
+
+// One earn may draw part of its points from budgets and the rest from the issued account, in
+// one entry whose postings say where each part came from.
+TEST(BudgetTest, EarnSplitsItsPointsAcrossBudgetsAndIssued) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    auto a = t.Run(OpenBudget{"a"});
+    auto b = t.Run(OpenBudget{"b"});
+    ASSERT_EQ(Slug(a), "ok");
+    ASSERT_EQ(Slug(b), "ok");
+    RunEntry(t, FundBudget{a->account, Amount(50)});
+    RunEntry(t, FundBudget{b->account, Amount(50)});
+    auto issued = t.ledger->ProgramAccount(AccountKind::kProgramIssued, Asset::kPoints);
+    ASSERT_TRUE(issued.has_value());
+    const std::int64_t issued_before = AccountBalance(t, *issued);
+
+    Earn earn = PointsEarn(m, 100);
+    earn.budget_draws = {{a->account, Amount(30)}, {b->account, Amount(20)}};
+    RunEntry(t, earn);
+    EXPECT_EQ(PointsOf(t, m), 100);
+    EXPECT_EQ(AccountBalance(t, a->account), 20);
+    EXPECT_EQ(AccountBalance(t, b->account), 30);
+    EXPECT_EQ(AccountBalance(t, *issued), issued_before - 50);
+    EXPECT_EQ(OpenLots(t, m).size(), 1U);
+
+    Earn all_drawn = PointsEarn(m, 20);
+    all_drawn.budget_draws = {{a->account, Amount(20)}};
+    RunEntry(t, all_drawn);
+    EXPECT_EQ(AccountBalance(t, a->account), 0);
+    EXPECT_EQ(AccountBalance(t, *issued), issued_before - 50);
     EXPECT_EQ(t.CheckViolations(), "");
 }
 
@@ -433,12 +468,22 @@ TEST(BudgetTest, BadBudgetRequestsAreRejected) {
     ExpectRejected(t, FundBudget{MemberAccount(m, Asset::kPoints), Amount(10)}, "invalid-argument");
     ExpectRejected(
         t, FundBudget{AccountId(opened->account.value() + 16), Amount(10)}, "unknown-account");
+    RunEntry(t, FundBudget{opened->account, Amount(100)});
     Earn from_member = PointsEarn(m, 10);
-    from_member.points_source = MemberAccount(m, Asset::kPoints);
+    from_member.budget_draws = {{MemberAccount(m, Asset::kPoints), Amount(10)}};
     ExpectRejected(t, from_member, "invalid-argument");
     Earn from_unknown = PointsEarn(m, 10);
-    from_unknown.points_source = AccountId(opened->account.value() + 16);
+    from_unknown.budget_draws = {{AccountId(opened->account.value() + 16), Amount(10)}};
     ExpectRejected(t, from_unknown, "unknown-account");
+    Earn overdrawn = PointsEarn(m, 10);
+    overdrawn.budget_draws = {{opened->account, Amount(11)}};
+    ExpectRejected(t, overdrawn, "invalid-amount");
+    Earn zero_draw = PointsEarn(m, 10);
+    zero_draw.budget_draws = {{opened->account, Amount(0)}};
+    ExpectRejected(t, zero_draw, "invalid-amount");
+    Earn twice = PointsEarn(m, 10);
+    twice.budget_draws = {{opened->account, Amount(5)}, {opened->account, Amount(5)}};
+    ExpectRejected(t, twice, "invalid-argument");
 }
 
 // ---- Spend --------------------------------------------------------------------------------
@@ -1198,6 +1243,126 @@ TEST(IdempotencyTest, BadClientIdOrKeyIsInvalidArgument) {
                   "c", std::string(limits::kIdempotencyKeyBytesMax + 1, 'k'), PointsEarn(m, 1)})),
               "invalid-argument");
     EXPECT_EQ(PointsOf(t, m), 0);
+}
+
+// ---- Decide -------------------------------------------------------------------------------
+
+// A Decide whose decision earns `points` and counts its runs in *runs.
+Decide CountingEarn(MemberId member, std::int64_t points, int* runs) {
+    return Decide{
+        [member, points, runs](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+            ++*runs;
+            return std::optional<DecidedCommand>(PointsEarn(member, points));
+        },
+        "event-1"};
+}
+
+// A Decide runs its decision in the transaction and writes what it decided; a replay answers
+// the first entry without deciding again.
+TEST(DecideTest, RunsTheDecisionOnceAndReplaysItsEntry) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    int runs = 0;
+    const Request request{"pos", "event-1", CountingEarn(m, 70, &runs)};
+    auto first = t.ledger->ExecuteNow(request);
+    ASSERT_EQ(Slug(first), "ok");
+    ASSERT_TRUE(first->entry.has_value());
+    EXPECT_EQ(PointsOf(t, m), 70);
+    EXPECT_EQ(runs, 1);
+    const LedgerState state = StateOf(t);
+    auto again = t.ledger->ExecuteNow(request);
+    ASSERT_EQ(Slug(again), "ok");
+    EXPECT_TRUE(again->is_replay);
+    ASSERT_TRUE(again->entry.has_value());
+    EXPECT_EQ(again->entry->id, first->entry->id);
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(StateOf(t), state);
+}
+
+// The fingerprint is the Decide's own: the same key with another fingerprint is a conflict,
+// even when the decision would be the same.
+TEST(DecideTest, SameKeyOtherFingerprintIsConflict) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    int runs = 0;
+    ASSERT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "k", CountingEarn(m, 5, &runs)})), "ok");
+    Decide other = CountingEarn(m, 5, &runs);
+    other.fingerprint = "event-2";
+    const LedgerState state = StateOf(t);
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "k", other})), "idempotency-conflict");
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(StateOf(t), state);
+}
+
+// A decision of nothing succeeds with no entry and still takes the key; a failing decision,
+// or a decided command that fails, writes nothing and leaves the key free.
+TEST(DecideTest, NothingTakesTheKeyAndFailuresLeaveNoTrace) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    const Decide nothing{[](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                             return std::optional<DecidedCommand>();
+                         },
+                         "small purchase"};
+    auto none = t.ledger->ExecuteNow(Request{"pos", "n", nothing});
+    ASSERT_EQ(Slug(none), "ok");
+    EXPECT_FALSE(none->entry.has_value());
+    auto replay = t.ledger->ExecuteNow(Request{"pos", "n", nothing});
+    ASSERT_EQ(Slug(replay), "ok");
+    EXPECT_TRUE(replay->is_replay);
+    EXPECT_FALSE(replay->entry.has_value());
+
+    const LedgerState state = StateOf(t);
+    const Decide failing{[](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                             return MakeError(ErrorCode::kInvalidArgument, "no such rule");
+                         },
+                         "f"};
+    ExpectRejected(t, failing, "invalid-argument");
+    const Decide overspend{[m](store::Store&, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                               return std::optional<DecidedCommand>(PointsSpend(m, 10));
+                           },
+                           "s"};
+    EXPECT_EQ(Slug(t.ledger->ExecuteNow(Request{"pos", "s", overspend})), "insufficient-balance");
+    EXPECT_EQ(StateOf(t), state);
+    int runs = 0;
+    Decide earn = CountingEarn(m, 10, &runs);
+    earn.fingerprint = "s";
+    auto retried = t.ledger->ExecuteNow(Request{"pos", "s", earn});
+    ASSERT_EQ(Slug(retried), "ok");
+    EXPECT_FALSE(retried->is_replay);
+}
+
+// The decision reads the store inside the transaction: two decisions in a row see each other's
+// writes, so a decision can keep a running total (a cap) that concurrent events cannot pass.
+TEST(DecideTest, DecisionsSeeEarlierWritesOfTheSameBatch) {
+    TestLedger t;
+    const MemberId m = t.Enrol("m1");
+    constexpr std::int64_t kCap = 25;
+    // Earns 10, but never more than kCap in total, judged from the member's balance.
+    auto capped = [m](std::string fingerprint) {
+        return Decide{[m](store::Store& store, Timestamp) -> Result<std::optional<DecidedCommand>> {
+                          CANDOR_ASSIGN_OR_RETURN(
+                              auto balance, store.SumBalance(MemberAccount(m, Asset::kPoints)));
+                          const std::int64_t have = balance ? balance->value() : 0;
+                          const std::int64_t points = std::min<std::int64_t>(10, kCap - have);
+                          if (points <= 0) {
+                              return std::optional<DecidedCommand>();
+                          }
+                          return std::optional<DecidedCommand>(PointsEarn(m, points));
+                      },
+                      std::move(fingerprint)};
+    };
+    Committer committer(*t.store, *t.ledger);
+    std::vector<std::future<Result<Outcome>>> outcomes;
+    for (int i = 0; i < 5; ++i) {
+        const std::string key = "e" + std::to_string(i);
+        outcomes.push_back(committer.Submit(Request{"pos", key, capped(key)}));
+    }
+    for (auto& outcome : outcomes) {
+        EXPECT_EQ(Slug(outcome.get()), "ok");
+    }
+    committer.Stop();
+    EXPECT_EQ(PointsOf(t, m), kCap);
+    EXPECT_EQ(t.CheckViolations(), "");
 }
 
 // ---- Journal ------------------------------------------------------------------------------
