@@ -15,7 +15,6 @@
 namespace candor::app {
 namespace {
 
-constexpr std::size_t kHistoryPageDefault = 50;
 constexpr std::size_t kGeneratedIdHexDigits = 16;
 
 // The ledger's rule for public ids: 1-64 characters from [A-Za-z0-9_.:-].
@@ -169,20 +168,14 @@ void GetHistory(Deps& deps,
                 const RequestContext& /*context*/,
                 const api::HttpRequest& request,
                 api::Responder respond) {
-    auto limit = ReadPageLimit(request, kHistoryPageDefault, limits::kHistoryPageMax);
-    if (!limit) {
-        respond(api::Problem(limit.error(), request, "limit"));
+    std::string field;
+    auto page = ReadPageQuery(request, kPageDefault, limits::kHistoryPageMax, &field);
+    if (!page) {
+        respond(api::Problem(page.error(), request, field));
         return;
     }
-    EntryId before;
-    if (const auto cursor = QueryParam(request.query, "cursor")) {
-        auto decoded = DecodeCursor(*cursor);
-        if (!decoded) {
-            respond(api::Problem(decoded.error(), request, "cursor"));
-            return;
-        }
-        before = *decoded;
-    }
+    const EntryId before(page->after_id);
+    const std::size_t limit = page->limit;
     auto member = ResolveMember(deps, request.Param("id"));
     if (!member) {
         respond(api::Problem(member.error(), request));
@@ -191,17 +184,17 @@ void GetHistory(Deps& deps,
     // One more than the page tells whether another page follows (LoadHistory caps a read at
     // kHistoryPageMax, so a full page of that size always offers a next cursor).
     auto entries = deps.reads.Run<std::vector<journal::Entry>>(
-        [&member, before, &limit](ledger::Ledger& ledger) {
-            return ledger.LoadHistory(*member, before, *limit + 1);
+        [&member, before, limit](ledger::Ledger& ledger) {
+            return ledger.LoadHistory(*member, before, limit + 1);
         });
     if (!entries) {
         respond(api::Problem(entries.error(), request));
         return;
     }
-    const bool has_more = entries->size() > *limit ||
-                          (entries->size() == *limit && *limit == limits::kHistoryPageMax);
-    if (entries->size() > *limit) {
-        entries->resize(*limit);
+    const bool has_more =
+        entries->size() > limit || (entries->size() == limit && limit == limits::kHistoryPageMax);
+    if (entries->size() > limit) {
+        entries->resize(limit);
     }
     // Read after the entries: the log only grows, so a later size never marks an entry wrongly.
     auto log = deps.reads.RunOnStore<LogProgress>(ReadLogProgress);
@@ -220,7 +213,7 @@ void GetHistory(Deps& deps,
     const nlohmann::json document = {
         {"entries", std::move(rendered)},
         {"next_cursor",
-         has_more && !entries->empty() ? nlohmann::json(EncodeCursor(entries->back().id))
+         has_more && !entries->empty() ? nlohmann::json(EncodeCursor(entries->back().id.value()))
                                        : nlohmann::json()}};
     respond(api::HttpResponse::Json(200, document.dump()));
 }

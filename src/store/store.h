@@ -334,8 +334,9 @@ public:
     // API keys. RevokeApiKey answers false when the key is unknown or already revoked.
     virtual Result<ApiKeyId> InsertApiKey(const ApiKeyRow& key) = 0;
     virtual Result<std::optional<ApiKeyRow>> FindApiKeyByPublicId(std::string_view public_id) = 0;
-    // Every key, revoked ones too, in ascending id order.
-    virtual Result<std::vector<ApiKeyRow>> ListApiKeys() = 0;
+    // A page of keys, revoked ones too, in ascending id order: at most `limit` keys with ids
+    // above `after` (unset: from the first).
+    virtual Result<std::vector<ApiKeyRow>> ListApiKeys(ApiKeyId after, std::size_t limit) = 0;
     virtual Result<bool> RevokeApiKey(ApiKeyId id, Timestamp now) = 0;
     virtual Status TouchApiKey(ApiKeyId id, Timestamp now) = 0;
 
@@ -346,8 +347,9 @@ public:
     virtual Status UpdateStaffAuth(StaffId id, const AuthState& auth) = 0;
     // How many staff accounts exist (`candor init` refuses a database that has any).
     virtual Result<std::int64_t> CountStaff() = 0;
-    // Every staff account, disabled ones too, in ascending id order.
-    virtual Result<std::vector<StaffRow>> ListStaff() = 0;
+    // A page of staff accounts, disabled ones too, in ascending id order: at most `limit`
+    // accounts with ids above `after` (unset: from the first).
+    virtual Result<std::vector<StaffRow>> ListStaff(StaffId after, std::size_t limit) = 0;
     // Sets disabled_at; false when the account is unknown or already disabled.
     virtual Result<bool> DisableStaff(StaffId id, Timestamp now) = 0;
     // Sets the role; false when the account is unknown.

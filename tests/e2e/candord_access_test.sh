@@ -4,8 +4,8 @@
 # codes come back; a login with the next code reads a member with Cache-Control: no-store; a key
 # over its rate answers 429 with Retry-After; a key of another store is refused (an event, and a
 # capture of a hold placed by a key of s2); a member gets a login, logs in with a cookie, changes
-# the password and the old cookie is refused; the audit log
-# lists the actions; and no token, secret, password or email reaches the log.
+# the password and the old cookie is refused; the audit log lists the actions; keys and staff
+# page by next_cursor; and no token, secret, password or email reaches the log.
 # Usage: candord_access_test.sh PATH_TO_CANDORD PATH_TO_CANDOR
 set -uo pipefail
 candord="$1"
@@ -106,6 +106,34 @@ audit="$(request GET /v1/audit)"
 check "audit: staff.create, key.create" \
     bash -c "grep -q '\"action\":\"staff.create\"' <<<'$audit' && grep -q '\"action\":\"key.create\"' <<<'$audit'"
 check "audit: the staff member is the target" grep -q "\"target\":\"$staff_id\"" <<<"$audit"
+# Keys and staff page by next_cursor: every row once, in the order one large page has them.
+# pages PATH FIELD LIMIT: the ids of every page of PATH's FIELD list, one per line, then
+# "pages=N" for the number of pages it took.
+pages() {
+    local cursor="" count=0 answer ids=""
+    while :; do
+        answer="$(request GET "$1?limit=$3${cursor:+&cursor=$cursor}")"
+        grep -q '^200 ' <<<"$answer" || { echo "status $(head -1 <<<"$answer")"; return; }
+        ids+="$(tail -n +2 <<<"$answer" | jq -r ".$2[].id")"$'\n'
+        count=$((count + 1))
+        cursor="$(tail -n +2 <<<"$answer" | jq -r '.next_cursor // empty')"
+        [ -n "$cursor" ] || break
+    done
+    printf '%s' "$ids"
+    echo "pages=$count"
+}
+all_keys="$(request GET '/v1/keys?limit=500' | tail -n +2 | jq -r '.keys[].id')"
+check "keys: five in one page" test "$(wc -l <<<"$all_keys")" -eq 5
+check "keys by twos: the same keys in three pages" \
+    test "$(pages /v1/keys keys 2)" = "$all_keys"$'\n'"pages=3"
+all_staff="$(request GET '/v1/staff' | tail -n +2 | jq -r '.staff[].id')"
+check "staff: two accounts" test "$(wc -l <<<"$all_staff")" -eq 2
+check "staff one by one: the same accounts in two pages" \
+    test "$(pages /v1/staff staff 1)" = "$all_staff"$'\n'"pages=2"
+check "a cursor no page made: 400 naming cursor" \
+    grep -q '"field":"cursor"' <<<"$(request GET '/v1/keys?cursor=nope')"
+check "limit 0: 400 naming limit" grep -q '"field":"limit"' <<<"$(request GET '/v1/staff?limit=0')"
+
 stop_candord
 for secret_text in "$email" "$password" "$secret" "$enrolment" "$staff_token" "$member_token" \
     "${limited_token:16}" "first member pw" "member.e2e@example.com"; do

@@ -224,7 +224,8 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT id, public_id, secret_hash, name, scopes, store_binding, channel_binding, "
     "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys WHERE public_id = ?1",
     "SELECT id, public_id, secret_hash, name, scopes, store_binding, channel_binding, "
-    "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys ORDER BY id",
+    "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys WHERE id > ?1 "
+    "ORDER BY id LIMIT ?2",
     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
     "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
     "INSERT INTO staff (email_index, display_name, role, password_hash, totp_secret, "
@@ -279,7 +280,7 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     // Audit log and staff administration (schema 4).
     "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
     "totp_last_step, failed_logins, locked_until, password_changed_at, created_at, disabled_at "
-    "FROM staff ORDER BY id",
+    "FROM staff WHERE id > ?1 ORDER BY id LIMIT ?2",
     "UPDATE staff SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL",
     "UPDATE staff SET role = ?2 WHERE id = ?1",
     "INSERT INTO audit_log (at, actor_kind, actor_id, action, target, reason, request_id) "
@@ -1041,8 +1042,9 @@ public:
         return One<ApiKeyRow>(q, ReadApiKey);
     }
 
-    Result<std::vector<ApiKeyRow>> ListApiKeys() override {
+    Result<std::vector<ApiKeyRow>> ListApiKeys(ApiKeyId after, std::size_t limit) override {
         auto q = Use(kListApiKeys);
+        q.Bind(1, after.value()).Bind(2, Limit(limit));
         return All<ApiKeyRow>(q, ReadApiKey);
     }
 
@@ -1088,8 +1090,9 @@ public:
         return q.Run();
     }
 
-    Result<std::vector<StaffRow>> ListStaff() override {
+    Result<std::vector<StaffRow>> ListStaff(StaffId after, std::size_t limit) override {
         auto q = Use(kListStaff);
+        q.Bind(1, after.value()).Bind(2, Limit(limit));
         return All<StaffRow>(q, ReadStaff);
     }
 
