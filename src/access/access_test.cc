@@ -91,7 +91,7 @@ protected:
     MemberId AddMember(const std::string& public_id) {
         auto id = store_->NextMemberId();
         EXPECT_TRUE(id.has_value());
-        EXPECT_TRUE(store_->InsertMember(store::MemberRow{*id, public_id, clock_.Now()}));
+        EXPECT_TRUE(store_->InsertMember(store::MemberRow{*id, public_id, clock_.Now(), {}}));
         return *id;
     }
 

@@ -20,6 +20,8 @@ inline constexpr std::size_t kClientIdBytesMax = 128;
 inline constexpr std::size_t kIdempotencyKeyBytesMax = 255;
 // Member public ids ("m_..."), in bytes.
 inline constexpr std::size_t kPublicIdBytesMax = 64;
+// IANA time zone names ("America/Argentina/ComodRivadavia", the longest, has 32), in bytes.
+inline constexpr std::size_t kTimeZoneBytesMax = 64;
 // Free-text reasons on adjustments and reversals, in bytes.
 inline constexpr std::size_t kReasonBytesMax = 500;
 // Commands waiting in the committer queue before Submit answers kOverloaded.

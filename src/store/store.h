@@ -36,10 +36,25 @@ namespace candor::store {
 
 using Digest = std::array<std::uint8_t, 32>;
 
+// A member's settings that are not personal data (schema 8). "" means the member chose none and
+// the deployment's default applies (Russian; candord's time_zone setting): the caller resolves it.
+struct MemberSettings {
+    std::string language;   // "ru", "en" or ""
+    std::string time_zone;  // an IANA name ("Europe/Moscow") or ""
+};
+
+// A change of settings (UpdateMemberSettings): a field that is set is stored (a value, or "" to
+// return to the default); std::nullopt leaves the stored value as it is.
+struct MemberSettingsUpdate {
+    std::optional<std::string> language;
+    std::optional<std::string> time_zone;
+};
+
 struct MemberRow {
     MemberId id;
     std::string public_id;
     Timestamp created_at;
+    MemberSettings settings;
 };
 
 // An account that belongs to the program rather than to a member (member accounts are
@@ -253,6 +268,10 @@ public:
     virtual Result<std::optional<MemberRow>> FindMember(MemberId id) = 0;
     virtual Result<std::optional<MemberRow>> FindMemberByPublicId(std::string_view public_id) = 0;
     virtual Result<std::int64_t> CountMembers() = 0;
+    // Applies `update` to the member's settings in one statement (merge semantics: unset fields
+    // keep their value, even against a concurrent update of another field); false, writing
+    // nothing, when the member does not exist. Values are stored as given.
+    virtual Result<bool> UpdateMemberSettings(MemberId id, const MemberSettingsUpdate& update) = 0;
 
     // System accounts and balances. A balance row exists for every shard of every account;
     // LoadBalance answers std::nullopt for an account or shard that does not exist.

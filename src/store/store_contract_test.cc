@@ -63,7 +63,11 @@ Timestamp At(std::int64_t seconds) {
 
 // Rows as tuples, so that gtest compares every field and prints both sides on failure.
 auto Tie(const MemberRow& m) {
-    return std::tuple(m.id.value(), m.public_id, ToMicros(m.created_at));
+    return std::tuple(m.id.value(),
+                      m.public_id,
+                      ToMicros(m.created_at),
+                      m.settings.language,
+                      m.settings.time_zone);
 }
 
 auto Tie(const SystemAccountRow& a) {
@@ -154,7 +158,7 @@ std::vector<std::int64_t> IdsOf(const std::vector<AccountId>& accounts) {
 }
 
 MemberRow Member(std::int64_t id, std::string public_id) {
-    return MemberRow{MemberId(id), std::move(public_id), At(id)};
+    return MemberRow{MemberId(id), std::move(public_id), At(id), {}};
 }
 
 // An entry row with a body and leaf hash unique to `id`; the store treats both as opaque.
@@ -350,6 +354,50 @@ TEST_P(StoreContractTest, MembersInsertAndFind) {
     EXPECT_EQ(count, 2);
     CANDOR_ASSERT_OK_AND_ASSIGN(auto next, store_->NextMemberId());
     EXPECT_EQ(next, MemberId(3));
+}
+
+// Settings start as inserted ("" by default); an update changes only the fields it sets, "" goes
+// back to the default, and an unknown member answers false.
+TEST_P(StoreContractTest, MemberSettingsMergeAndDefault) {
+    MemberRow chosen = Member(1, "m_one");
+    chosen.settings = MemberSettings{"en", "Asia/Tokyo"};
+    CANDOR_ASSERT_OK(store_->InsertMember(chosen));
+    CANDOR_ASSERT_OK(store_->InsertMember(Member(2, "m_two")));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto one, store_->FindMember(MemberId(1)));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(Tie(*one), Tie(chosen));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto two, store_->FindMemberByPublicId("m_two"));
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(two->settings.language, "");
+    EXPECT_EQ(two->settings.time_zone, "");
+
+    CANDOR_ASSERT_OK_AND_ASSIGN(bool updated,
+                                store_->UpdateMemberSettings(MemberId(2), {"ru", std::nullopt}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated,
+                                store_->UpdateMemberSettings(MemberId(2), {std::nullopt, "UTC"}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(two, store_->FindMember(MemberId(2)));
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(two->settings.language, "ru");
+    EXPECT_EQ(two->settings.time_zone, "UTC");
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated,
+                                store_->UpdateMemberSettings(MemberId(2), {std::nullopt, ""}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(two, store_->FindMember(MemberId(2)));
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(two->settings.language, "ru");
+    EXPECT_EQ(two->settings.time_zone, "");
+    // Nothing set: nothing changes, and the member still counts as found.
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated, store_->UpdateMemberSettings(MemberId(1), {}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(one, store_->FindMember(MemberId(1)));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(Tie(*one), Tie(chosen));
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated, store_->UpdateMemberSettings(MemberId(3), {"en", "UTC"}));
+    EXPECT_FALSE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto count, store_->CountMembers());
+    EXPECT_EQ(count, 2);
 }
 
 // A taken id or public id is kAlreadyExists and leaves the first member as it was.

@@ -4,7 +4,8 @@
 # codes come back; a login with the next code reads a member with Cache-Control: no-store; a key
 # over its rate answers 429 with Retry-After; a key of another store is refused (an event, and a
 # capture of a hold placed by a key of s2); a member gets a login, logs in with a cookie, changes
-# the password and the old cookie is refused; the audit log lists the actions; keys and staff
+# its own settings (not another member's; its time zone defaults to --time-zone's), changes the
+# password and the old cookie is refused; the audit log lists the actions; keys and staff
 # page by next_cursor; and no token, secret, password or email reaches the log.
 # Usage: candord_access_test.sh PATH_TO_CANDORD PATH_TO_CANDOR
 set -uo pipefail
@@ -12,7 +13,7 @@ candord="$1"
 candor="$2"
 work="$(mktemp -d)"
 source "$(dirname "$0")/candord_lib.sh"
-start_candord 1
+start_candord 1 --time-zone Asia/Vladivostok
 member=m_00000001
 
 # field TEXT NAME: the string value of "NAME":"..." in TEXT.
@@ -97,6 +98,14 @@ curl -s -c "$work/cookies" -o /dev/null -H 'Content-Type: application/json' \
 cookie_read() { curl -s -b "$work/cookies" -o /dev/null -w '%{http_code}' "$base/v1/members/$member/balance"; }
 check "the member reads its balance with the cookie" test "$(cookie_read)" = 200
 member_token="$(field "$(request POST /v1/auth/login "$member_login")" token)"
+check "the deployment's time zone from --time-zone" \
+    grep -q '"time_zone":"Asia/Vladivostok"' <<<"$(as "$member_token" GET "/v1/members/$member")"
+own_patch="$(as "$member_token" PATCH "/v1/members/$member" '{"language":"en"}')"
+check "a member changes its own language: 200" \
+    bash -c "grep -q '^200 ' <<<'$own_patch' && grep -q '\"language\":\"en\"' <<<'$own_patch'"
+request POST /v1/members '{"id":"m_other"}' enrol-other >/dev/null
+check "nor another member's: 404" \
+    grep -q '^404 ' <<<"$(as "$member_token" PATCH /v1/members/m_other '{"language":"en"}')"
 changed="$(as "$member_token" POST /v1/auth/password '{"current_password":"first member pw","new_password":"second member pw"}')"
 check "password changed: 204" grep -q '^204 ' <<<"$changed"
 check "the cookie's session ended with it" test "$(cookie_read)" = 401

@@ -53,6 +53,7 @@ enum Sql : std::size_t {
     kFindMember,
     kFindMemberByPublicId,
     kCountMembers,
+    kUpdateMemberSettings,
     kNextSystemAccountId,
     kInsertSystemAccount,
     kFindSystemAccount,
@@ -150,10 +151,14 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "RELEASE candor_command",
     "ROLLBACK TO candor_command",
     "SELECT COALESCE(MAX(id), 0) + 1 FROM members",
-    "INSERT INTO members (id, public_id, created_at) VALUES (?1, ?2, ?3)",
-    "SELECT id, public_id, created_at FROM members WHERE id = ?1",
-    "SELECT id, public_id, created_at FROM members WHERE public_id = ?1",
+    "INSERT INTO members (id, public_id, created_at, language, time_zone) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT id, public_id, created_at, language, time_zone FROM members WHERE id = ?1",
+    "SELECT id, public_id, created_at, language, time_zone FROM members WHERE public_id = ?1",
     "SELECT COUNT(*) FROM members",
+    // Settings (schema 8): a NULL binding keeps the column's value.
+    "UPDATE members SET language = COALESCE(?2, language), time_zone = COALESCE(?3, time_zone) "
+    "WHERE id = ?1",
     "SELECT COALESCE(MAX(id), 15) + 16 FROM system_accounts",
     "INSERT INTO system_accounts (id, kind, asset, code, allows_negative, shards, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -343,6 +348,15 @@ public:
         return *this;
     }
 
+    // Binds a text, or NULL when unset.
+    Query& BindOptional(int index, const std::optional<std::string>& text) {
+        if (text.has_value()) {
+            return Bind(index, std::string_view(*text));
+        }
+        sqlite3_bind_null(stmt_, index);
+        return *this;
+    }
+
     // Binds a time, or NULL for "never".
     Query& BindTime(int index, const std::optional<Timestamp>& time) {
         if (time.has_value()) {
@@ -410,7 +424,8 @@ private:
 };
 
 MemberRow ReadMember(const Query& q) {
-    return MemberRow{MemberId(q.Int(0)), q.Text(1), FromMicros(q.Int(2))};
+    return MemberRow{
+        MemberId(q.Int(0)), q.Text(1), FromMicros(q.Int(2)), MemberSettings{q.Text(3), q.Text(4)}};
 }
 
 SystemAccountRow ReadSystemAccount(const Query& q) {
@@ -643,7 +658,11 @@ public:
 
     Status InsertMember(const MemberRow& member) override {
         auto q = Use(kInsertMember);
-        q.Bind(1, member.id.value()).Bind(2, member.public_id).Bind(3, ToMicros(member.created_at));
+        q.Bind(1, member.id.value())
+            .Bind(2, member.public_id)
+            .Bind(3, ToMicros(member.created_at))
+            .Bind(4, member.settings.language)
+            .Bind(5, member.settings.time_zone);
         return q.Run();
     }
 
@@ -664,6 +683,13 @@ public:
         CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
         CANDOR_ASSERT(row);
         return q.Int(0);
+    }
+
+    Result<bool> UpdateMemberSettings(MemberId id, const MemberSettingsUpdate& update) override {
+        auto q = Use(kUpdateMemberSettings);
+        q.Bind(1, id.value()).BindOptional(2, update.language).BindOptional(3, update.time_zone);
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
     }
 
     Result<AccountId> NextSystemAccountId() override {
