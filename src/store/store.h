@@ -242,6 +242,28 @@ struct SigningKeyRow {
     Timestamp created_at;  // when it signed its first head here
 };
 
+// ---- Program rows (program/, docs/storage.md "Program")
+
+// The draft of the program being edited. `document` is JSON text, stored as given.
+struct ProgramDraftRow {
+    std::string document;
+    Timestamp updated_at;
+    std::string updated_by;  // an actor as the audit log names one: "staff:7", "key:<public id>"
+};
+
+// A published version without its document, as ListProgramVersions answers it.
+struct ProgramVersionInfo {
+    std::int64_t version = 0;  // 1, 2, 3, ... in publishing order
+    Timestamp published_at;
+    std::string published_by;  // as ProgramDraftRow::updated_by
+    std::string note;          // "" when none was given
+};
+
+struct ProgramVersionRow {
+    ProgramVersionInfo info;
+    std::string document;  // JSON text, stored as given
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -438,6 +460,32 @@ public:
     virtual Status InsertSigningKey(const SigningKeyRow& key) = 0;
     // Every recorded key, oldest first.
     virtual Result<std::vector<SigningKeyRow>> ListSigningKeys() = 0;
+
+    // ---- Program (program/; docs/storage.md "Program"). Documents are JSON text, stored as
+    // given: the program module parses and checks them. Run these inside the caller's
+    // transaction when they must commit with other writes.
+
+    // The one draft. SaveProgramDraft creates or replaces it; LoadProgramDraft answers
+    // std::nullopt before the first save.
+    virtual Status SaveProgramDraft(const ProgramDraftRow& draft) = 0;
+    virtual Result<std::optional<ProgramDraftRow>> LoadProgramDraft() = 0;
+    // Publishes `version` (its info.version is ignored) as number `latest` + 1 and answers that
+    // number, where `latest` is the newest version the caller has seen (0 before the first).
+    // The check and the insert are one statement, so two publishers that saw the same `latest`
+    // cannot both succeed: the second answers kAlreadyExists and writes nothing (so does a
+    // caller whose `latest` is stale). kInvalidArgument when `latest` is above the newest
+    // version or below 0. Versions are never changed or deleted; to restore version n, load it,
+    // save its document as the draft, and publish that.
+    virtual Result<std::int64_t> PublishProgramVersion(std::int64_t latest,
+                                                       const ProgramVersionRow& version) = 0;
+    // Version `version`, or std::nullopt when it was never published.
+    virtual Result<std::optional<ProgramVersionRow>> LoadProgramVersion(std::int64_t version) = 0;
+    // The newest version, std::nullopt before the first publish.
+    virtual Result<std::optional<ProgramVersionRow>> LoadLatestProgramVersion() = 0;
+    // At most `limit` versions numbered below `before` (0: from the newest), newest first,
+    // without their documents.
+    virtual Result<std::vector<ProgramVersionInfo>> ListProgramVersions(std::int64_t before,
+                                                                        std::size_t limit) = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

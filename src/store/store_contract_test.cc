@@ -1099,6 +1099,129 @@ TEST_P(StoreContractTest, ManyLeafKeysFindEveryLeaf) {
     }
 }
 
+// --- Program (schema 9) ------------------------------------------------------------------------
+
+ProgramVersionRow Version(std::string document, std::int64_t at, std::string note = "") {
+    return ProgramVersionRow{ProgramVersionInfo{0, At(at), "staff:7", std::move(note)},
+                             std::move(document)};
+}
+
+auto Tie(const ProgramVersionInfo& v) {
+    return std::tuple(v.version, ToMicros(v.published_at), v.published_by, v.note);
+}
+
+// There is no draft before the first save; a save creates it and the next replaces it whole.
+TEST_P(StoreContractTest, ProgramDraftIsSavedAndReplaced) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto none, store_->LoadProgramDraft());
+    EXPECT_FALSE(none.has_value());
+    CANDOR_ASSERT_OK(store_->SaveProgramDraft({R"({"rules":[]})", At(1), "staff:7"}));
+    CANDOR_ASSERT_OK(
+        store_->SaveProgramDraft({R"({"rules":[{"id":"weekend"}]})", At(2), "key:k1"}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto draft, store_->LoadProgramDraft());
+    ASSERT_TRUE(draft.has_value());
+    EXPECT_EQ(draft->document, R"({"rules":[{"id":"weekend"}]})");
+    EXPECT_EQ(draft->updated_at, At(2));
+    EXPECT_EQ(draft->updated_by, "key:k1");
+    Reopen();
+    CANDOR_ASSERT_OK_AND_ASSIGN(draft, store_->LoadProgramDraft());
+    ASSERT_TRUE(draft.has_value());
+    EXPECT_EQ(draft->updated_by, "key:k1");
+}
+
+// Versions are numbered 1, 2, ... after the newest the caller saw; a caller that saw an older
+// newest (as the loser of a race does) or a number never published is refused, writing nothing.
+TEST_P(StoreContractTest, ProgramVersionsPublishInOrderAndRefuseStaleCallers) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto none, store_->LoadLatestProgramVersion());
+    EXPECT_FALSE(none.has_value());
+    CANDOR_ASSERT_OK_AND_ASSIGN(
+        const std::int64_t first,
+        store_->PublishProgramVersion(0, Version("{\"v\":1}", 10, "launch")));
+    EXPECT_EQ(first, 1);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t second,
+                                store_->PublishProgramVersion(1, Version("{\"v\":2}", 20)));
+    EXPECT_EQ(second, 2);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(1, Version("{\"v\":\"late\"}", 30))),
+              ErrorCode::kAlreadyExists);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(0, Version("{}", 30))),
+              ErrorCode::kAlreadyExists);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(5, Version("{}", 30))),
+              ErrorCode::kInvalidArgument);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(-1, Version("{}", 30))),
+              ErrorCode::kInvalidArgument);
+
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto latest, store_->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(Tie(latest->info), Tie(ProgramVersionInfo{2, At(20), "staff:7", ""}));
+    EXPECT_EQ(latest->document, "{\"v\":2}");
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto one, store_->LoadProgramVersion(1));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(Tie(one->info), Tie(ProgramVersionInfo{1, At(10), "staff:7", "launch"}));
+    EXPECT_EQ(one->document, "{\"v\":1}");
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto missing, store_->LoadProgramVersion(3));
+    EXPECT_FALSE(missing.has_value());
+
+    // Restoring version 1: its document becomes the draft and is published as version 3.
+    CANDOR_ASSERT_OK(store_->SaveProgramDraft({one->document, At(40), "staff:8"}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto draft, store_->LoadProgramDraft());
+    ASSERT_TRUE(draft.has_value());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t third,
+                                store_->PublishProgramVersion(2, Version(draft->document, 40)));
+    EXPECT_EQ(third, 3);
+    CANDOR_ASSERT_OK_AND_ASSIGN(latest, store_->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->info.version, 3);
+    EXPECT_EQ(latest->document, "{\"v\":1}");
+}
+
+// Two connections that both saw no version publish one after the other: the first becomes
+// version 1, the second is refused, so a lost race never overwrites or skips a number.
+TEST_P(StoreContractTest, ConcurrentPublishersGetOneVersionEach) {
+    std::unique_ptr<Store> other = OpenAnother();
+    ASSERT_NE(other, nullptr);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto seen_here, store_->LoadLatestProgramVersion());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto seen_there, other->LoadLatestProgramVersion());
+    EXPECT_FALSE(seen_here.has_value());
+    EXPECT_FALSE(seen_there.has_value());
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t won,
+                                store_->PublishProgramVersion(0, Version("{\"by\":\"here\"}", 1)));
+    CANDOR_ASSERT_OK(store_->Commit());
+    EXPECT_EQ(won, 1);
+    CANDOR_ASSERT_OK(other->Begin());
+    EXPECT_EQ(CodeOf(other->PublishProgramVersion(0, Version("{\"by\":\"there\"}", 1))),
+              ErrorCode::kAlreadyExists);
+    CANDOR_ASSERT_OK(other->Commit());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto latest, other->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->info.version, 1);
+    EXPECT_EQ(latest->document, "{\"by\":\"here\"}");
+    // A publish rolled back with its transaction leaves no version behind.
+    CANDOR_ASSERT_OK(other->Begin());
+    CANDOR_ASSERT_OK(other->PublishProgramVersion(1, Version("{}", 2)));
+    CANDOR_ASSERT_OK(other->Rollback());
+    CANDOR_ASSERT_OK_AND_ASSIGN(latest, store_->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->info.version, 1);
+}
+
+// Versions list newest first, without documents, in pages below `before`.
+TEST_P(StoreContractTest, ProgramVersionsListNewestFirstInPages) {
+    for (std::int64_t v = 0; v < 5; ++v) {
+        CANDOR_ASSERT_OK(
+            store_->PublishProgramVersion(v, Version("{}", v, "n" + std::to_string(v + 1))));
+    }
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto first, store_->ListProgramVersions(0, 2));
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(Tie(first[0]), Tie(ProgramVersionInfo{5, At(4), "staff:7", "n5"}));
+    EXPECT_EQ(first[1].version, 4);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto rest, store_->ListProgramVersions(first[1].version, 10));
+    ASSERT_EQ(rest.size(), 3U);
+    EXPECT_EQ(rest[0].version, 3);
+    EXPECT_EQ(rest[2].version, 1);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto none, store_->ListProgramVersions(1, 10));
+    EXPECT_TRUE(none.empty());
+}
+
 // --- SQLite files -----------------------------------------------------------------------------
 
 // Runs `sql` on the SQLite file at `path` through the C API, outside Candor.

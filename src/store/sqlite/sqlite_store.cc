@@ -140,6 +140,14 @@ enum Sql : std::size_t {
     // Leaf keys (schema 6).
     kInsertLeafKey,
     kInsertLeafKeys16,
+    // Program (schema 9).
+    kSaveProgramDraft,
+    kLoadProgramDraft,
+    kPublishProgramVersion,
+    kLatestProgramVersionNumber,
+    kLoadProgramVersion,
+    kLoadLatestProgramVersion,
+    kListProgramVersions,
     kSqlCount,
 };
 
@@ -304,6 +312,22 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "INSERT INTO tree_leaf_keys (prefix, idx) VALUES (?1, ?2), (?3, ?4), (?5, ?6), "
     "(?7, ?8), (?9, ?10), (?11, ?12), (?13, ?14), (?15, ?16), (?17, ?18), (?19, ?20), "
     "(?21, ?22), (?23, ?24), (?25, ?26), (?27, ?28), (?29, ?30), (?31, ?32)",
+    // Program (schema 9).
+    "INSERT INTO program_draft (id, document, updated_at, updated_by) VALUES (1, ?1, ?2, ?3) "
+    "ON CONFLICT (id) DO UPDATE SET document = excluded.document, "
+    "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    "SELECT document, updated_at, updated_by FROM program_draft WHERE id = 1",
+    // Inserts only when ?1 is still the newest version: the check and the insert are one step.
+    "INSERT INTO program_versions (version, document, published_at, published_by, note) "
+    "SELECT ?1 + 1, ?2, ?3, ?4, ?5 "
+    "WHERE (SELECT COALESCE(MAX(version), 0) FROM program_versions) = ?1",
+    "SELECT COALESCE(MAX(version), 0) FROM program_versions",
+    "SELECT version, published_at, published_by, note, document FROM program_versions "
+    "WHERE version = ?1",
+    "SELECT version, published_at, published_by, note, document FROM program_versions "
+    "ORDER BY version DESC LIMIT 1",
+    "SELECT version, published_at, published_by, note FROM program_versions "
+    "WHERE version < ?1 ORDER BY version DESC LIMIT ?2",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -570,6 +594,14 @@ TreeHeadRow ReadTreeHead(const Query& q) {
                        FromMicros(q.Int(2)),
                        q.Text(3),
                        q.Blob(4)};
+}
+
+ProgramVersionInfo ReadProgramVersionInfo(const Query& q) {
+    return ProgramVersionInfo{q.Int(0), FromMicros(q.Int(1)), q.Text(2), q.Text(3)};
+}
+
+ProgramVersionRow ReadProgramVersion(const Query& q) {
+    return ProgramVersionRow{ReadProgramVersionInfo(q), q.Text(4)};
 }
 
 TreeNodeRow ReadTreeNode(const Query& q) {
@@ -1365,6 +1397,66 @@ public:
         return All<SigningKeyRow>(q, [](const Query& row) {
             return SigningKeyRow{row.Text(0), row.DigestAt(1), FromMicros(row.Int(2))};
         });
+    }
+
+    Status SaveProgramDraft(const ProgramDraftRow& draft) override {
+        auto q = Use(kSaveProgramDraft);
+        q.Bind(1, draft.document).Bind(2, ToMicros(draft.updated_at)).Bind(3, draft.updated_by);
+        return q.Run();
+    }
+
+    Result<std::optional<ProgramDraftRow>> LoadProgramDraft() override {
+        auto q = Use(kLoadProgramDraft);
+        return One<ProgramDraftRow>(q, [](const Query& row) {
+            return ProgramDraftRow{row.Text(0), FromMicros(row.Int(1)), row.Text(2)};
+        });
+    }
+
+    Result<std::int64_t> PublishProgramVersion(std::int64_t latest,
+                                               const ProgramVersionRow& version) override {
+        if (latest < 0 || latest == INT64_MAX) {
+            return MakeError(ErrorCode::kInvalidArgument, "no program version has this number");
+        }
+        {
+            auto q = Use(kPublishProgramVersion);
+            q.Bind(1, latest)
+                .Bind(2, version.document)
+                .Bind(3, ToMicros(version.info.published_at))
+                .Bind(4, version.info.published_by)
+                .Bind(5, version.info.note);
+            CANDOR_TRY(q.Run());
+            if (q.Changes() == 1) {
+                return latest + 1;
+            }
+        }
+        // Nothing was inserted: tell a lost race from a number that was never published.
+        auto q = Use(kLatestProgramVersionNumber);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        if (q.Int(0) > latest) {
+            return MakeError(ErrorCode::kAlreadyExists,
+                             fmt::format("program version {} was published meanwhile", latest + 1));
+        }
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("program version {} was never published", latest));
+    }
+
+    Result<std::optional<ProgramVersionRow>> LoadProgramVersion(std::int64_t version) override {
+        auto q = Use(kLoadProgramVersion);
+        q.Bind(1, version);
+        return One<ProgramVersionRow>(q, ReadProgramVersion);
+    }
+
+    Result<std::optional<ProgramVersionRow>> LoadLatestProgramVersion() override {
+        auto q = Use(kLoadLatestProgramVersion);
+        return One<ProgramVersionRow>(q, ReadProgramVersion);
+    }
+
+    Result<std::vector<ProgramVersionInfo>> ListProgramVersions(std::int64_t before,
+                                                                std::size_t limit) override {
+        auto q = Use(kListProgramVersions);
+        q.Bind(1, before > 0 ? before : INT64_MAX).Bind(2, Limit(limit));
+        return All<ProgramVersionInfo>(q, ReadProgramVersionInfo);
     }
 
 private:

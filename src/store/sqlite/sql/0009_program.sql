@@ -1,0 +1,24 @@
+-- Candor schema 9: what the program engine (module program/) keeps in the database
+-- (docs/storage.md, "Program").
+--
+-- program_draft: the one draft of the program being edited, as JSON text (the program module
+-- parses and checks it; the store keeps it as given), with when and by whom it was last saved
+-- (an actor as the audit log names one: "staff:7", "key:<public id>"). At most one row (id 1).
+-- program_versions: every published version, numbered 1, 2, 3, ... in publishing order and never
+-- changed or deleted; restoring an old version saves its document as the draft and publishes it
+-- again under a new number.
+
+CREATE TABLE program_draft (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    document   TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT    NOT NULL
+);
+
+CREATE TABLE program_versions (
+    version      INTEGER PRIMARY KEY CHECK (version >= 1),
+    document     TEXT    NOT NULL,
+    published_at INTEGER NOT NULL,
+    published_by TEXT    NOT NULL,
+    note         TEXT    NOT NULL
+);
