@@ -264,6 +264,19 @@ struct ProgramVersionRow {
     std::string document;  // JSON text, stored as given
 };
 
+// A counter of a cap (docs/storage.md "Counters"): what is capped, and the start of the period
+// the cap counts.
+struct CounterKey {
+    std::string scope;       // "rule:weekend:member:42", "campaign:xmas"; the caller's naming
+    Timestamp period_start;  // e.g. the start of the member's day; the epoch when never reset
+};
+
+// What AddToCounter did.
+struct CounterUpdate {
+    bool is_applied = false;
+    std::int64_t value = 0;  // the counter after the call (as it was, when not applied)
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -486,6 +499,20 @@ public:
     // without their documents.
     virtual Result<std::vector<ProgramVersionInfo>> ListProgramVersions(std::int64_t before,
                                                                         std::size_t limit) = 0;
+
+    // Counters of caps. A counter never added to is 0.
+    // The values of `keys`, in their order.
+    virtual Result<std::vector<std::int64_t>> LoadCounters(std::span<const CounterKey> keys) = 0;
+    // Adds `delta` (of either sign) to the counter when the sum stays at or below `max` (and fits
+    // int64), in one conditional statement, and answers whether it did and the value after the
+    // call. Concurrent callers (other connections, later other nodes on PostgreSQL) can never
+    // take a counter above `max` together: the condition is checked on the row as the write
+    // finds it. A negative delta (giving back) is refused only where the sum would underflow.
+    // Call it in the transaction of what the cap guards (the committer's), so that both commit
+    // or neither does.
+    virtual Result<CounterUpdate> AddToCounter(const CounterKey& key,
+                                               std::int64_t delta,
+                                               std::int64_t max) = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

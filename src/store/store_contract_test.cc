@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -1220,6 +1222,127 @@ TEST_P(StoreContractTest, ProgramVersionsListNewestFirstInPages) {
     EXPECT_EQ(rest[2].version, 1);
     CANDOR_ASSERT_OK_AND_ASSIGN(const auto none, store_->ListProgramVersions(1, 10));
     EXPECT_TRUE(none.empty());
+}
+
+// --- Counters (schema 9) -----------------------------------------------------------------------
+
+// A counter never added to is 0; counters of another scope or period are others.
+TEST_P(StoreContractTest, CountersLoadInOrderAndStartAtZero) {
+    const std::vector<CounterKey> keys = {{"rule:weekend:member:42", At(0)},
+                                          {"rule:weekend:member:42", At(86400)},
+                                          {"campaign:xmas", FromMicros(0)}};
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(keys));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{0, 0, 0}));
+    CANDOR_ASSERT_OK(store_->AddToCounter(keys[1], 7, 100));
+    CANDOR_ASSERT_OK(store_->AddToCounter(keys[2], 3, 100));
+    CANDOR_ASSERT_OK_AND_ASSIGN(values, store_->LoadCounters(keys));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{0, 7, 3}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(values, store_->LoadCounters({}));
+    EXPECT_TRUE(values.empty());
+}
+
+// A delta applies only while the counter stays at or below max; a refused one changes nothing,
+// and giving back (a negative delta) makes room again.
+TEST_P(StoreContractTest, AddToCounterNeverExceedsMax) {
+    const CounterKey key{"rule:weekend:member:42", At(0)};
+    auto add = [&](std::int64_t delta, std::int64_t max) {
+        auto update = store_->AddToCounter(key, delta, max);
+        EXPECT_TRUE(update.has_value()) << update.error().message;
+        return update ? std::pair(update->is_applied, update->value) : std::pair(false, kMin);
+    };
+    EXPECT_EQ(add(6, 5), std::pair(false, std::int64_t{0}));  // a fresh counter too
+    EXPECT_EQ(add(3, 5), std::pair(true, std::int64_t{3}));
+    EXPECT_EQ(add(2, 5), std::pair(true, std::int64_t{5}));
+    EXPECT_EQ(add(1, 5), std::pair(false, std::int64_t{5}));
+    EXPECT_EQ(add(0, 5), std::pair(true, std::int64_t{5}));
+    EXPECT_EQ(add(1, 6), std::pair(true, std::int64_t{6}));  // the caller's cap may grow
+    EXPECT_EQ(add(-4, 5), std::pair(true, std::int64_t{2}));
+    EXPECT_EQ(add(-7, 5), std::pair(true, std::int64_t{-5}));  // below zero is the caller's call
+    // From below zero a delta above max still fits: only an existing row can take it.
+    EXPECT_EQ(add(12, 10), std::pair(true, std::int64_t{7}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{7}));
+}
+
+// Sums that would leave int64 are refused rather than wrapped; bounds at the ends of int64 work.
+TEST_P(StoreContractTest, AddToCounterRefusesOverflow) {
+    const CounterKey high{"high", FromMicros(0)};
+    const CounterKey low{"low", FromMicros(0)};
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto update, store_->AddToCounter(high, kMax, kMax));
+    EXPECT_TRUE(update.is_applied);
+    EXPECT_EQ(update.value, kMax);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(high, 1, kMax));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, kMax);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(high, -1, kMax));
+    EXPECT_TRUE(update.is_applied);
+    EXPECT_EQ(update.value, kMax - 1);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(low, kMin, 0));
+    EXPECT_TRUE(update.is_applied);
+    EXPECT_EQ(update.value, kMin);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(low, -1, 0));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, kMin);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(low, 1, kMin));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, kMin);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter({"fresh", FromMicros(0)}, 1, kMin));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, 0);
+}
+
+// An add belongs to the caller's transaction: rolled back with it, it never happened.
+TEST_P(StoreContractTest, AddToCounterRollsBackWithItsTransaction) {
+    const CounterKey key{"campaign:xmas", FromMicros(0)};
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto update, store_->AddToCounter(key, 4, 10));
+    EXPECT_TRUE(update.is_applied);
+    CANDOR_ASSERT_OK(store_->Savepoint());
+    CANDOR_ASSERT_OK(store_->AddToCounter(key, 5, 10));
+    CANDOR_ASSERT_OK(store_->RollbackToSavepoint());
+    CANDOR_ASSERT_OK(store_->Commit());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{4}));
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK(store_->AddToCounter(key, 6, 10));
+    CANDOR_ASSERT_OK(store_->Rollback());
+    CANDOR_ASSERT_OK_AND_ASSIGN(values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{4}));
+}
+
+// Writers on four connections at once, each adding 1 in its own transactions far more often than
+// the cap allows, take the counter exactly to the cap and never past it.
+TEST_P(StoreContractTest, ConcurrentAddsNeverExceedTheCap) {
+    constexpr std::int64_t kCap = 60;
+    constexpr int kWriters = 4;
+    constexpr int kTriesEach = 30;
+    const CounterKey key{"campaign:budget", FromMicros(0)};
+    std::atomic<std::int64_t> applied{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&] {
+            std::unique_ptr<Store> store = OpenAnother();
+            if (store == nullptr) {
+                return;
+            }
+            for (int i = 0; i < kTriesEach; ++i) {
+                EXPECT_TRUE(store->Begin().has_value());
+                auto update = store->AddToCounter(key, 1, kCap);
+                EXPECT_TRUE(update.has_value());
+                EXPECT_TRUE(store->Commit().has_value());
+                if (update && update->is_applied) {
+                    EXPECT_LE(update->value, kCap);
+                    applied.fetch_add(1);
+                }
+            }
+        });
+    }
+    for (std::thread& writer : writers) {
+        writer.join();
+    }
+    EXPECT_EQ(applied.load(), kCap);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{kCap}));
 }
 
 // --- SQLite files -----------------------------------------------------------------------------

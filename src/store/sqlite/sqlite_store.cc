@@ -148,6 +148,9 @@ enum Sql : std::size_t {
     kLoadProgramVersion,
     kLoadLatestProgramVersion,
     kListProgramVersions,
+    kLoadCounter,
+    kUpsertCounter,
+    kAddToCounter,
     kSqlCount,
 };
 
@@ -328,6 +331,13 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "ORDER BY version DESC LIMIT 1",
     "SELECT version, published_at, published_by, note FROM program_versions "
     "WHERE version < ?1 ORDER BY version DESC LIMIT ?2",
+    "SELECT value FROM counters WHERE scope = ?1 AND period_start = ?2",
+    // ?3 is the delta; the update applies only while ?4 <= value <= ?5 (AddToCounter).
+    "INSERT INTO counters (scope, period_start, value) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (scope, period_start) DO UPDATE SET value = counters.value + excluded.value "
+    "WHERE counters.value BETWEEN ?4 AND ?5 RETURNING value",
+    "UPDATE counters SET value = value + ?3 "
+    "WHERE scope = ?1 AND period_start = ?2 AND value BETWEEN ?4 AND ?5 RETURNING value",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -1459,6 +1469,54 @@ public:
         return All<ProgramVersionInfo>(q, ReadProgramVersionInfo);
     }
 
+    Result<std::vector<std::int64_t>> LoadCounters(std::span<const CounterKey> keys) override {
+        std::vector<std::int64_t> values;
+        values.reserve(keys.size());
+        for (const CounterKey& key : keys) {
+            CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
+            values.push_back(value);
+        }
+        return values;
+    }
+
+    Result<CounterUpdate> AddToCounter(const CounterKey& key,
+                                       std::int64_t delta,
+                                       std::int64_t max) override {
+        // The add applies while low <= value <= high: then value + delta fits int64 and is at most
+        // `max`. Bounds beyond int64 are clamped; a high below every int64 refuses every value.
+        const Int128 high = Int128{max} - delta;
+        const Int128 low = Int128{INT64_MIN} - delta;
+        if (high < INT64_MIN) {
+            CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
+            return CounterUpdate{false, value};
+        }
+        const auto bound = [](Int128 v) {
+            return v < INT64_MIN   ? INT64_MIN
+                   : v > INT64_MAX ? INT64_MAX
+                                   : static_cast<std::int64_t>(v);
+        };
+        // A counter without a row is 0: when 0 may take the delta, one upsert adds it either way;
+        // otherwise only an existing row (say, below 0 after a give-back) can.
+        const bool may_insert = Int128{0} <= high;
+        std::optional<std::int64_t> applied;
+        {
+            auto q = Use(may_insert ? kUpsertCounter : kAddToCounter);
+            q.Bind(1, key.scope)
+                .Bind(2, ToMicros(key.period_start))
+                .Bind(3, delta)
+                .Bind(4, bound(low))
+                .Bind(5, bound(high));
+            // The write happens at the first step, which also yields the RETURNING row.
+            CANDOR_ASSIGN_OR_RETURN(
+                applied, One<std::int64_t>(q, [](const Query& row) { return row.Int(0); }));
+        }
+        if (applied) {
+            return CounterUpdate{true, *applied};
+        }
+        CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
+        return CounterUpdate{false, value};
+    }
+
 private:
     Status Exec(const std::string& sql) {
         char* message = nullptr;
@@ -1558,6 +1616,14 @@ private:
     }
 
     Query Use(Sql sql) { return Query(db_, statements_.at(sql)); }
+
+    Result<std::int64_t> LoadCounter(const CounterKey& key) {
+        auto q = Use(kLoadCounter);
+        q.Bind(1, key.scope).Bind(2, ToMicros(key.period_start));
+        CANDOR_ASSIGN_OR_RETURN(const std::optional<std::int64_t> value,
+                                One<std::int64_t>(q, [](const Query& row) { return row.Int(0); }));
+        return value.value_or(0);
+    }
 
     Status Plain(Sql sql) {
         auto q = Use(sql);

@@ -22,3 +22,15 @@ CREATE TABLE program_versions (
     published_by TEXT    NOT NULL,
     note         TEXT    NOT NULL
 );
+
+-- counters: how much of a cap is used (docs/storage.md, "Counters"), per (scope, period start):
+-- the scope names what is capped ("rule:weekend:member:42", "campaign:xmas") and period_start is
+-- the start of the period the cap counts (UTC microseconds; 0 for a cap that never resets). A
+-- missing row counts 0. Changed only by a conditional add that keeps the value at or below the
+-- cap, so no interleaving of writers can exceed it.
+CREATE TABLE counters (
+    scope        TEXT    NOT NULL,
+    period_start INTEGER NOT NULL,
+    value        INTEGER NOT NULL,
+    PRIMARY KEY (scope, period_start)
+) WITHOUT ROWID;
