@@ -277,6 +277,23 @@ struct CounterUpdate {
     std::int64_t value = 0;  // the counter after the call (as it was, when not applied)
 };
 
+// What the program's rules and tiers read about a member besides balances (status points are
+// in the ledger's balances). docs/storage.md "Member facts".
+struct MemberFactsRow {
+    MemberId member;
+    std::int64_t purchases_count = 0;
+    // Local days with a purchase: a purchase counts one when its local day is later than
+    // last_visit_day (RecordPurchase).
+    std::int64_t visits_count = 0;
+    std::optional<Timestamp> first_purchase_at;  // the earliest purchase recorded
+    std::optional<Timestamp> last_purchase_at;   // the latest purchase recorded
+    // The latest local day counted as a visit, in days since 1970-01-01 of the member's time
+    // zone; std::nullopt before the first purchase.
+    std::optional<std::int64_t> last_visit_day;
+    std::string tier;                     // "" until the program gives one
+    std::optional<Timestamp> tier_since;  // when the member reached `tier`
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -513,6 +530,20 @@ public:
     virtual Result<CounterUpdate> AddToCounter(const CounterKey& key,
                                                std::int64_t delta,
                                                std::int64_t max) = 0;
+
+    // Member facts. Rows are created by the first write; the store does not check that the
+    // member exists. Writes are relative single statements, so concurrent writers for one member
+    // lose no update; run them in the transaction of the event that causes them.
+    // The member's facts: zeros, std::nullopt times and "" tier when nothing was recorded.
+    virtual Result<MemberFactsRow> LoadMemberFacts(MemberId member) = 0;
+    // Records a purchase made at `at` on local day `local_day` (days since 1970-01-01 in the
+    // member's time zone, which the caller computes): purchases_count + 1, first and last
+    // purchase times widened to include `at`, and a visit counted when `local_day` is later than
+    // last_visit_day (which becomes it). A late purchase on an earlier day that had none is not
+    // counted as a visit: the count never goes back to fill gaps.
+    virtual Status RecordPurchase(MemberId member, Timestamp at, std::int64_t local_day) = 0;
+    // Sets the member's tier and the time it was reached (any other facts stay).
+    virtual Status StoreMemberTier(MemberId member, std::string_view tier, Timestamp since) = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

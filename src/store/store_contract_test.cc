@@ -1345,6 +1345,68 @@ TEST_P(StoreContractTest, ConcurrentAddsNeverExceedTheCap) {
     EXPECT_EQ(values, (std::vector<std::int64_t>{kCap}));
 }
 
+// --- Member facts (schema 9) -------------------------------------------------------------------
+
+auto Tie(const MemberFactsRow& f) {
+    return std::tuple(f.member.value(),
+                      f.purchases_count,
+                      f.visits_count,
+                      f.first_purchase_at,
+                      f.last_purchase_at,
+                      f.last_visit_day,
+                      f.tier,
+                      f.tier_since);
+}
+
+// A member with nothing recorded has zero purchases and visits and no tier.
+TEST_P(StoreContractTest, MemberFactsStartEmpty) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(const MemberFactsRow facts, store_->LoadMemberFacts(MemberId(42)));
+    MemberFactsRow empty;
+    empty.member = MemberId(42);
+    EXPECT_EQ(Tie(facts), Tie(empty));
+}
+
+// Purchases count one each; a visit is a local day later than the last one counted; the first
+// and last purchase times widen to include every purchase, late ones too.
+TEST_P(StoreContractTest, RecordPurchaseCountsPurchasesAndVisits) {
+    const MemberId member(7);
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(1000), 100));
+    CANDOR_ASSERT_OK_AND_ASSIGN(MemberFactsRow facts, store_->LoadMemberFacts(member));
+    EXPECT_EQ(Tie(facts),
+              Tie(MemberFactsRow{member, 1, 1, At(1000), At(1000), 100, "", std::nullopt}));
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(2000), 100));   // the same day
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(90000), 101));  // the next day
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(500), 99));     // late, from an earlier day
+    CANDOR_ASSERT_OK_AND_ASSIGN(facts, store_->LoadMemberFacts(member));
+    EXPECT_EQ(Tie(facts), Tie(MemberFactsRow{member, 4, 2, At(500), At(90000), 101, "", {}}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(const MemberFactsRow other, store_->LoadMemberFacts(MemberId(8)));
+    EXPECT_EQ(other.purchases_count, 0);
+}
+
+// The tier and its time are set on their own, for a member with or without purchases, and the
+// other facts stay; facts roll back with the caller's transaction.
+TEST_P(StoreContractTest, StoreMemberTierKeepsTheOtherFacts) {
+    const MemberId buyer(7);
+    const MemberId newcomer(9);
+    CANDOR_ASSERT_OK(store_->RecordPurchase(buyer, At(1000), 100));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(buyer, "gold", At(1500)));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(newcomer, "silver", At(1600)));
+    CANDOR_ASSERT_OK(store_->RecordPurchase(newcomer, At(1700), 101));
+    CANDOR_ASSERT_OK_AND_ASSIGN(MemberFactsRow facts, store_->LoadMemberFacts(buyer));
+    EXPECT_EQ(Tie(facts),
+              Tie(MemberFactsRow{buyer, 1, 1, At(1000), At(1000), 100, "gold", At(1500)}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(facts, store_->LoadMemberFacts(newcomer));
+    EXPECT_EQ(Tie(facts),
+              Tie(MemberFactsRow{newcomer, 1, 1, At(1700), At(1700), 101, "silver", At(1600)}));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(buyer, std::string_view(), At(1800)));
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK(store_->RecordPurchase(buyer, At(9000), 105));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(buyer, "platinum", At(9000)));
+    CANDOR_ASSERT_OK(store_->Rollback());
+    CANDOR_ASSERT_OK_AND_ASSIGN(facts, store_->LoadMemberFacts(buyer));
+    EXPECT_EQ(Tie(facts), Tie(MemberFactsRow{buyer, 1, 1, At(1000), At(1000), 100, "", At(1800)}));
+}
+
 // --- SQLite files -----------------------------------------------------------------------------
 
 // Runs `sql` on the SQLite file at `path` through the C API, outside Candor.
@@ -1389,6 +1451,16 @@ std::string RandomBytes(std::uint64_t seed, std::size_t size) {
     return bytes;
 }
 
+// The first `count` migrations as one script, for making a file of an older schema.
+std::string MigrationsScript(std::size_t count) {
+    std::string script;
+    for (std::size_t i = 0; i < count; ++i) {
+        script.append(sqlite::Migrations().at(i).content);
+        script.append(";\n");
+    }
+    return script;
+}
+
 // Opens the Candor database at `path`, creating it; fails the test when that fails.
 std::unique_ptr<Store> OpenOrFail(const std::string& path) {
     auto store = Open(path);
@@ -1403,12 +1475,7 @@ std::unique_ptr<Store> OpenOrFail(const std::string& path) {
 TEST(SqliteStoreFileTest, SchemaFiveLogIsUpgradedOnOpen) {
     TempDir dir;
     const std::string path = dir.File("v5.db");
-    std::string script;
-    for (std::size_t i = 0; i < 5; ++i) {
-        script.append(sqlite::Migrations().at(i).content);
-        script.append(";\n");
-    }
-    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, script));
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, MigrationsScript(5)));
     ASSERT_NO_FATAL_FAILURE(ExecRaw(
         path,
         "PRAGMA application_id = 1130458724; PRAGMA user_version = 5;"
@@ -1438,6 +1505,35 @@ TEST(SqliteStoreFileTest, SchemaFiveLogIsUpgradedOnOpen) {
         CANDOR_ASSERT_OK_AND_ASSIGN(const auto found, store->FindLeafByHash(entry->leaf_hash));
         EXPECT_EQ(found, std::optional<std::uint64_t>(id == 4 ? 0 : id - 1)) << "entry " << id;
     }
+}
+
+// A schema-7 file (before member settings and the program's tables) is upgraded on open: its
+// members keep their rows with the default settings, and the new tables start empty.
+TEST(SqliteStoreFileTest, SchemaSevenFileGainsSettingsAndProgramTables) {
+    TempDir dir;
+    const std::string path = dir.File("v7.db");
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, MigrationsScript(7)));
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path,
+                                    "PRAGMA application_id = 1130458724; PRAGMA user_version = 7;"
+                                    "INSERT INTO members (id, public_id, created_at) "
+                                    "VALUES (1, 'm_old', 5);"));
+    auto store = OpenOrFail(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), sqlite::LatestSchemaVersion());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto member, store->FindMemberByPublicId("m_old"));
+    ASSERT_TRUE(member.has_value());
+    EXPECT_EQ(member->created_at, FromMicros(5));
+    EXPECT_EQ(member->settings.language, "");
+    EXPECT_EQ(member->settings.time_zone, "");
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool updated,
+                                store->UpdateMemberSettings(MemberId(1), {"en", std::nullopt}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto draft, store->LoadProgramDraft());
+    EXPECT_FALSE(draft.has_value());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto versions, store->ListProgramVersions(0, 10));
+    EXPECT_TRUE(versions.empty());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const MemberFactsRow facts, store->LoadMemberFacts(MemberId(1)));
+    EXPECT_EQ(facts.purchases_count, 0);
 }
 
 // Open marks a new file as Candor's (application_id "Cand") at the latest schema version.

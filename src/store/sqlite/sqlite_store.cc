@@ -151,6 +151,9 @@ enum Sql : std::size_t {
     kLoadCounter,
     kUpsertCounter,
     kAddToCounter,
+    kLoadMemberFacts,
+    kRecordPurchase,
+    kStoreMemberTier,
     kSqlCount,
 };
 
@@ -338,6 +341,24 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "WHERE counters.value BETWEEN ?4 AND ?5 RETURNING value",
     "UPDATE counters SET value = value + ?3 "
     "WHERE scope = ?1 AND period_start = ?2 AND value BETWEEN ?4 AND ?5 RETURNING value",
+    "SELECT member_id, purchases_count, visits_count, first_purchase_at, last_purchase_at, "
+    "last_visit_day, tier, tier_since FROM member_facts WHERE member_id = ?1",
+    // ?2 is the purchase time, ?3 its local day. Every right-hand side reads the row as it was.
+    "INSERT INTO member_facts (member_id, purchases_count, visits_count, first_purchase_at, "
+    "last_purchase_at, last_visit_day, tier, tier_since) VALUES (?1, 1, 1, ?2, ?2, ?3, '', NULL) "
+    "ON CONFLICT (member_id) DO UPDATE SET "
+    "purchases_count = member_facts.purchases_count + 1, "
+    "visits_count = member_facts.visits_count + CASE WHEN member_facts.last_visit_day IS NULL "
+    "OR ?3 > member_facts.last_visit_day THEN 1 ELSE 0 END, "
+    "first_purchase_at = CASE WHEN member_facts.first_purchase_at IS NULL "
+    "OR ?2 < member_facts.first_purchase_at THEN ?2 ELSE member_facts.first_purchase_at END, "
+    "last_purchase_at = CASE WHEN member_facts.last_purchase_at IS NULL "
+    "OR ?2 > member_facts.last_purchase_at THEN ?2 ELSE member_facts.last_purchase_at END, "
+    "last_visit_day = CASE WHEN member_facts.last_visit_day IS NULL "
+    "OR ?3 > member_facts.last_visit_day THEN ?3 ELSE member_facts.last_visit_day END",
+    "INSERT INTO member_facts (member_id, purchases_count, visits_count, tier, tier_since) "
+    "VALUES (?1, 0, 0, ?2, ?3) ON CONFLICT (member_id) DO UPDATE SET "
+    "tier = excluded.tier, tier_since = excluded.tier_since",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -359,9 +380,14 @@ public:
         return *this;
     }
 
+    // Binds a text; an empty one is '' even from a default string_view (a null pointer would
+    // bind NULL).
     Query& Bind(int index, std::string_view text) {
-        sqlite3_bind_text(
-            stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt_,
+                          index,
+                          text.data() == nullptr ? "" : text.data(),
+                          static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT);
         return *this;
     }
 
@@ -1515,6 +1541,40 @@ public:
         }
         CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
         return CounterUpdate{false, value};
+    }
+
+    Result<MemberFactsRow> LoadMemberFacts(MemberId member) override {
+        auto q = Use(kLoadMemberFacts);
+        q.Bind(1, member.value());
+        CANDOR_ASSIGN_OR_RETURN(
+            std::optional<MemberFactsRow> facts, One<MemberFactsRow>(q, [](const Query& row) {
+                return MemberFactsRow{
+                    MemberId(row.Int(0)),
+                    row.Int(1),
+                    row.Int(2),
+                    OptionalTime(row, 3),
+                    OptionalTime(row, 4),
+                    row.IsNull(5) ? std::nullopt : std::optional<std::int64_t>(row.Int(5)),
+                    row.Text(6),
+                    OptionalTime(row, 7)};
+            }));
+        if (!facts) {
+            facts.emplace();
+            facts->member = member;
+        }
+        return std::move(*facts);
+    }
+
+    Status RecordPurchase(MemberId member, Timestamp at, std::int64_t local_day) override {
+        auto q = Use(kRecordPurchase);
+        q.Bind(1, member.value()).Bind(2, ToMicros(at)).Bind(3, local_day);
+        return q.Run();
+    }
+
+    Status StoreMemberTier(MemberId member, std::string_view tier, Timestamp since) override {
+        auto q = Use(kStoreMemberTier);
+        q.Bind(1, member.value()).Bind(2, tier).Bind(3, ToMicros(since));
+        return q.Run();
     }
 
 private:

@@ -34,3 +34,20 @@ CREATE TABLE counters (
     value        INTEGER NOT NULL,
     PRIMARY KEY (scope, period_start)
 ) WITHOUT ROWID;
+
+-- member_facts: what the program's rules and tiers read about a member besides balances
+-- (docs/storage.md, "Member facts"): purchases counted, visits (local days with a purchase,
+-- last_visit_day being the latest such day counted, in days since 1970-01-01 of the member's
+-- time zone), the first and latest purchase times, and the tier with the time it was reached
+-- ('' and NULL until the program gives one). A member without a row has no purchases and no
+-- tier. Written in the committer's transaction, by relative updates.
+CREATE TABLE member_facts (
+    member_id         INTEGER PRIMARY KEY,
+    purchases_count   INTEGER NOT NULL,
+    visits_count      INTEGER NOT NULL,
+    first_purchase_at INTEGER,
+    last_purchase_at  INTEGER,
+    last_visit_day    INTEGER,
+    tier              TEXT    NOT NULL,
+    tier_since        INTEGER
+);
