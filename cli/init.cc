@@ -35,7 +35,7 @@ int Report(const Error& error) {
 // True when the database already has a staff account or an API key: `candor init` ran on it.
 Result<bool> IsInitialized(store::Store& store, access::Access& access) {
     CANDOR_ASSIGN_OR_RETURN(const std::int64_t staff, store.CountStaff());
-    CANDOR_ASSIGN_OR_RETURN(const auto keys, access.ListApiKeys());
+    CANDOR_ASSIGN_OR_RETURN(const auto keys, access.ListApiKeys(ApiKeyId(), 1));
     return staff > 0 || !keys.empty();
 }
 

@@ -435,8 +435,8 @@ Status Access::RevokeApiKey(std::string_view public_id, std::optional<AuditRow> 
     });
 }
 
-Result<std::vector<ApiKeyInfo>> Access::ListApiKeys() {
-    CANDOR_ASSIGN_OR_RETURN(const auto rows, store_.ListApiKeys());
+Result<std::vector<ApiKeyInfo>> Access::ListApiKeys(ApiKeyId after, std::size_t limit) {
+    CANDOR_ASSIGN_OR_RETURN(const auto rows, store_.ListApiKeys(after, limit));
     std::vector<ApiKeyInfo> keys;
     keys.reserve(rows.size());
     for (const auto& row : rows) {
@@ -559,19 +559,35 @@ Result<Session> Access::LoginStaff(std::string_view email,
                  code);
 }
 
-Result<std::vector<StaffInfo>> Access::ListStaff() {
-    CANDOR_ASSIGN_OR_RETURN(const auto rows, store_.ListStaff());
+namespace {
+
+StaffInfo ToStaffInfo(const store::StaffRow& row) {
+    return StaffInfo{row.id,
+                     row.display_name,
+                     static_cast<Role>(row.role),
+                     row.auth.totp_confirmed,
+                     row.created_at,
+                     row.disabled_at};
+}
+
+}  // namespace
+
+Result<std::vector<StaffInfo>> Access::ListStaff(StaffId after, std::size_t limit) {
+    CANDOR_ASSIGN_OR_RETURN(const auto rows, store_.ListStaff(after, limit));
     std::vector<StaffInfo> staff;
     staff.reserve(rows.size());
     for (const store::StaffRow& row : rows) {
-        staff.push_back(StaffInfo{row.id,
-                                  row.display_name,
-                                  static_cast<Role>(row.role),
-                                  row.auth.totp_confirmed,
-                                  row.created_at,
-                                  row.disabled_at});
+        staff.push_back(ToStaffInfo(row));
     }
     return staff;
+}
+
+Result<std::optional<StaffInfo>> Access::FindStaff(StaffId staff) {
+    CANDOR_ASSIGN_OR_RETURN(const std::optional<store::StaffRow> row, store_.FindStaff(staff));
+    if (!row) {
+        return std::optional<StaffInfo>();
+    }
+    return std::optional<StaffInfo>(ToStaffInfo(*row));
 }
 
 Status Access::DisableStaff(StaffId staff, std::optional<AuditRow> audit) {

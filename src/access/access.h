@@ -224,8 +224,9 @@ public:
     // Revokes a key at once. kUnknownApiKey for an unknown or already revoked public id.
     Status RevokeApiKey(std::string_view public_id, std::optional<AuditRow> audit = std::nullopt);
 
-    // Every key, revoked ones too, oldest first. Never returns secrets (none are kept).
-    Result<std::vector<ApiKeyInfo>> ListApiKeys();
+    // A page of keys, revoked ones too, oldest first: at most `limit` keys with ids above
+    // `after` (unset: from the first). Never returns secrets (none are kept).
+    Result<std::vector<ApiKeyInfo>> ListApiKeys(ApiKeyId after, std::size_t limit);
 
     // -- Staff
 
@@ -247,8 +248,12 @@ public:
                                std::string_view password,
                                std::string_view code);
 
-    // Every staff account, disabled ones too, oldest first.
-    Result<std::vector<StaffInfo>> ListStaff();
+    // A page of staff accounts, disabled ones too, oldest first: at most `limit` accounts with
+    // ids above `after` (unset: from the first).
+    Result<std::vector<StaffInfo>> ListStaff(StaffId after, std::size_t limit);
+
+    // One staff account as ListStaff shows it, disabled or not; std::nullopt when unknown.
+    Result<std::optional<StaffInfo>> FindStaff(StaffId staff);
 
     // Disables an account for good and ends its sessions: its logins and sessions answer
     // kUnauthenticated like a wrong password. kUnknownStaff for an unknown or already disabled

@@ -91,7 +91,7 @@ protected:
     MemberId AddMember(const std::string& public_id) {
         auto id = store_->NextMemberId();
         EXPECT_TRUE(id.has_value());
-        EXPECT_TRUE(store_->InsertMember(store::MemberRow{*id, public_id, clock_.Now()}));
+        EXPECT_TRUE(store_->InsertMember(store::MemberRow{*id, public_id, clock_.Now(), {}}));
         return *id;
     }
 
@@ -153,7 +153,7 @@ TEST_F(AccessTest, ApiKeyFormatPrincipalAndShownOnce) {
     const std::string bytes = DatabaseBytes();
     EXPECT_NE(bytes.find(key.public_id), std::string::npos);  // the search can find things
     EXPECT_EQ(bytes.find(secret), std::string::npos);
-    CANDOR_ASSERT_OK_AND_ASSIGN(const auto listed, access_->ListApiKeys());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto listed, access_->ListApiKeys(ApiKeyId(), 10));
     ASSERT_EQ(listed.size(), 1U);
     EXPECT_EQ(listed[0].key.public_id, key.public_id);
     EXPECT_EQ(listed[0].key.name.find(secret), std::string::npos);
@@ -205,7 +205,7 @@ TEST_F(AccessTest, ApiKeyWrongSecretUnknownMalformedAndRevokedAreRefusedAlike) {
     ASSERT_EQ(CodeOf(revoked), ErrorCode::kUnauthenticated);
     EXPECT_EQ(revoked.error().message, wrong.error().message);
     EXPECT_EQ(CodeOf(access_->RevokeApiKey(key.public_id)), ErrorCode::kUnknownApiKey);
-    CANDOR_ASSERT_OK_AND_ASSIGN(const auto listed, access_->ListApiKeys());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto listed, access_->ListApiKeys(ApiKeyId(), 10));
     ASSERT_EQ(listed.size(), 1U);
     EXPECT_TRUE(listed[0].revoked_at.has_value());
 }
@@ -218,11 +218,11 @@ TEST_F(AccessTest, ApiKeyLastUseIsRecordedAtMostOncePerMinute) {
     CANDOR_ASSERT_OK(access_->AuthenticateApiKey(key.token));
     clock_.Advance(seconds(30));
     CANDOR_ASSERT_OK(access_->AuthenticateApiKey(key.token));
-    CANDOR_ASSERT_OK_AND_ASSIGN(auto listed, access_->ListApiKeys());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto listed, access_->ListApiKeys(ApiKeyId(), 10));
     EXPECT_EQ(listed.at(0).last_used_at, std::optional<Timestamp>(first));
     clock_.Advance(seconds(31));
     CANDOR_ASSERT_OK(access_->AuthenticateApiKey(key.token));
-    CANDOR_ASSERT_OK_AND_ASSIGN(listed, access_->ListApiKeys());
+    CANDOR_ASSERT_OK_AND_ASSIGN(listed, access_->ListApiKeys(ApiKeyId(), 10));
     EXPECT_EQ(listed.at(0).last_used_at, std::optional<Timestamp>(clock_.Now()));
 }
 
@@ -476,12 +476,12 @@ class AccessStaffAdminTest : public AccessTest {};
 
 TEST_F(AccessStaffAdminTest, DisabledStaffCannotLogInAndLoseTheirSessions) {
     // Proves DisableStaff ends a live session at once, makes the right password and code answer
-    // the one unauthenticated message, shows in ListStaff, and cannot be done twice.
+    // the one unauthenticated message, shows in ListStaff and FindStaff, and cannot be done twice.
     std::vector<std::string> codes;
     const std::vector<std::uint8_t> secret = EnrolStaff(Role::kSupport, &codes);
     auto session = access_->LoginStaff(kEmail, kPassword, crypto::TotpCode(secret, UnixNow()));
     ASSERT_TRUE(session.has_value());
-    auto staff = access_->ListStaff();
+    auto staff = access_->ListStaff(StaffId(), 10);
     ASSERT_TRUE(staff.has_value());
     ASSERT_EQ(staff->size(), 1U);
     EXPECT_EQ((*staff)[0].role, Role::kSupport);
@@ -502,9 +502,16 @@ TEST_F(AccessStaffAdminTest, DisabledStaffCannotLogInAndLoseTheirSessions) {
     EXPECT_EQ(CodeOf(access_->DisableStaff(id)), ErrorCode::kUnknownStaff);
     EXPECT_EQ(CodeOf(access_->ChangeRole(id, Role::kAdmin)), ErrorCode::kUnknownStaff);
     EXPECT_EQ(CodeOf(access_->DisableStaff(StaffId(404))), ErrorCode::kUnknownStaff);
-    staff = access_->ListStaff();
+    staff = access_->ListStaff(StaffId(), 10);
     ASSERT_TRUE(staff.has_value());
     EXPECT_EQ((*staff)[0].disabled_at, std::optional<Timestamp>(clock_.Now() - seconds(30)));
+    const auto found = access_->FindStaff(id);
+    ASSERT_TRUE(found.has_value() && found->has_value());
+    EXPECT_EQ((*found)->role, Role::kRisk);
+    EXPECT_EQ((*found)->disabled_at, (*staff)[0].disabled_at);
+    const auto unknown = access_->FindStaff(StaffId(404));
+    ASSERT_TRUE(unknown.has_value());
+    EXPECT_FALSE(unknown->has_value());
 }
 
 TEST_F(AccessStaffAdminTest, AuditRowsCommitWithTheirActionOrNotAtAll) {

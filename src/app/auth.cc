@@ -113,12 +113,22 @@ void ListKeys(Deps& deps,
               const RequestContext& /*context*/,
               const api::HttpRequest& request,
               api::Responder respond) {
-    auto keys = deps.access.Run<std::vector<access::ApiKeyInfo>>(
-        [](access::Access& access) { return access.ListApiKeys(); });
+    std::string field;
+    auto page = ReadPageQuery(request, kPageDefault, limits::kListPageMax, &field);
+    if (!page) {
+        respond(api::Problem(page.error(), request, field));
+        return;
+    }
+    // One more than the page tells whether another page follows.
+    auto keys = deps.access.Run<std::vector<access::ApiKeyInfo>>([&page](access::Access& access) {
+        return access.ListApiKeys(ApiKeyId(page->after_id), page->limit + 1);
+    });
     if (!keys) {
         respond(api::Problem(keys.error(), request));
         return;
     }
+    nlohmann::json next_cursor = TakePage(
+        &*keys, page->limit, [](const access::ApiKeyInfo& info) { return info.key.id.value(); });
     nlohmann::json rendered = nlohmann::json::array();
     for (const access::ApiKeyInfo& info : *keys) {
         rendered.push_back({{"id", info.key.public_id},
@@ -131,7 +141,8 @@ void ListKeys(Deps& deps,
                             {"revoked_at", OptionalTime(info.revoked_at)},
                             {"last_used_at", OptionalTime(info.last_used_at)}});
     }
-    const nlohmann::json document = {{"keys", std::move(rendered)}};
+    const nlohmann::json document = {{"keys", std::move(rendered)},
+                                     {"next_cursor", std::move(next_cursor)}};
     respond(api::HttpResponse::Json(200, document.dump()));
 }
 

@@ -435,6 +435,7 @@ TEST_F(AppAuthTest, StaffRoleByRouteTableDeniesEveryPairNotListed) {
         {"support", "GET", "/v1/members/{id}/history"},
         {"support", "GET", "/v1/members/{id}/receipts/{entry}"},
         {"support", "POST", "/v1/members/{id}/credentials"},
+        {"support", "PATCH", "/v1/members/{id}"},
         {"risk", "GET", "/v1/members/{id}"},
         {"risk", "GET", "/v1/members/{id}/balance"},
         {"risk", "GET", "/v1/members/{id}/history"},

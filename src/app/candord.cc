@@ -105,7 +105,13 @@ int Serve(const config::Config& config) {
     api::RateLimiter rates(clock);
     // As many workers as hashes may run at once: more would only wait on the hasher.
     WorkerPool workers(limits::kPasswordHashesConcurrentMax);
-    Deps deps{committer, reads, access, rates, workers, config.default_key_rate_per_minute};
+    Deps deps{committer,
+              reads,
+              access,
+              rates,
+              workers,
+              config.default_key_rate_per_minute,
+              config.time_zone};
 
     // The one sequencer of this database (candor sequence may race it safely): signs with the
     // key file's signing_key.

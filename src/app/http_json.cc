@@ -205,30 +205,11 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
 
 }  // namespace
 
-Result<std::size_t> ReadPageLimit(const api::HttpRequest& request,
-                                  std::size_t page_default,
-                                  std::size_t page_max) {
-    const std::optional<std::string_view> text = QueryParam(request.query, "limit");
-    if (!text) {
-        return page_default;
-    }
-    std::size_t limit = 0;
-    bool is_valid = !text->empty() && text->size() <= 4;
-    for (const char c : *text) {
-        is_valid = is_valid && c >= '0' && c <= '9';
-        limit = limit * 10 + static_cast<std::size_t>(c - '0');
-    }
-    if (!is_valid || limit == 0 || limit > page_max) {
-        return Invalid("Must be an integer from 1 to " + std::to_string(page_max) + ".");
-    }
-    return limit;
+std::string EncodeCursor(std::int64_t last_id) {
+    return Base64UrlEncode(std::to_string(last_id));
 }
 
-std::string EncodeCursor(EntryId last) {
-    return Base64UrlEncode(std::to_string(last.value()));
-}
-
-Result<EntryId> DecodeCursor(std::string_view cursor) {
+Result<std::int64_t> DecodeCursor(std::string_view cursor) {
     const Error bad = Invalid("Not a cursor from a previous page's next_cursor.");
     // 19 digits of INT64_MAX encode to 26 characters.
     if (cursor.empty() || cursor.size() > 26) {
@@ -238,12 +219,39 @@ Result<EntryId> DecodeCursor(std::string_view cursor) {
     if (!digits) {
         return bad;
     }
+    // Ids are positive decimals without leading zeros, as entry ids are.
     const std::optional<EntryId> id = ParseEntryId(*digits);
     // Only the canonical encoding is accepted, so every id has exactly one cursor.
-    if (!id || EncodeCursor(*id) != cursor) {
+    if (!id || EncodeCursor(id->value()) != cursor) {
         return bad;
     }
-    return *id;
+    return id->value();
+}
+
+Result<PageQuery> ReadPageQuery(const api::HttpRequest& request,
+                                std::size_t page_default,
+                                std::size_t page_max,
+                                std::string* field) {
+    PageQuery page{page_default, 0};
+    *field = "limit";
+    if (const std::optional<std::string_view> text = QueryParam(request.query, "limit")) {
+        std::size_t limit = 0;
+        bool is_valid = !text->empty() && text->size() <= 4;
+        for (const char c : *text) {
+            is_valid = is_valid && c >= '0' && c <= '9';
+            limit = limit * 10 + static_cast<std::size_t>(c - '0');
+        }
+        if (!is_valid || limit == 0 || limit > page_max) {
+            return Invalid("Must be an integer from 1 to " + std::to_string(page_max) + ".");
+        }
+        page.limit = limit;
+    }
+    *field = "cursor";
+    if (const std::optional<std::string_view> cursor = QueryParam(request.query, "cursor")) {
+        CANDOR_ASSIGN_OR_RETURN(page.after_id, DecodeCursor(*cursor));
+    }
+    field->clear();
+    return page;
 }
 
 nlohmann::json RenderEntry(const journal::Entry& entry, MemberId member) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/api.h"
 #include "core/ids.h"
@@ -68,20 +69,43 @@ Result<std::string> ReadIdempotencyKey(const api::HttpRequest& request);
 // is plain ASCII), or std::nullopt when absent.
 std::optional<std::string_view> QueryParam(std::string_view query, std::string_view name);
 
-// The request's ?limit=1..page_max as plain decimal digits, `page_default` when absent.
-// kInvalidArgument (for the field "limit") otherwise.
-Result<std::size_t> ReadPageLimit(const api::HttpRequest& request,
-                                  std::size_t page_default,
-                                  std::size_t page_max);
+// A page of a list ordered by positive integer ids (history, the audit log, keys, staff): the
+// request's ?limit=1..page_max as plain decimal digits (`page_default` when absent) and the id
+// of the previous page's last row from ?cursor= (0 when absent: the first page).
+struct PageQuery {
+    std::size_t limit = 0;
+    std::int64_t after_id = 0;
+};
+
+// The limit a list answers when the client names none (docs/api.md, "Pagination").
+inline constexpr std::size_t kPageDefault = 50;
+
+// kInvalidArgument with *field "limit" or "cursor" for a malformed one.
+Result<PageQuery> ReadPageQuery(const api::HttpRequest& request,
+                                std::size_t page_default,
+                                std::size_t page_max,
+                                std::string* field);
 
 // A path segment naming an entry (a hold is its entry): a positive decimal int64 without
 // leading zeros, else std::nullopt.
 std::optional<EntryId> ParseEntryId(std::string_view text);
 
-// The history cursor: base64url (no padding) of the decimal id of the last entry of a page.
+// The cursor of a list: base64url (no padding) of the decimal id of the last row of a page.
 // Clients treat it as opaque. DecodeCursor refuses anything EncodeCursor cannot produce.
-std::string EncodeCursor(EntryId last);
-Result<EntryId> DecodeCursor(std::string_view cursor);
+std::string EncodeCursor(std::int64_t last_id);
+Result<std::int64_t> DecodeCursor(std::string_view cursor);
+
+// Ends a page read with up to limit + 1 rows (the extra one only tells that more follow): drops
+// the extra row and answers the next_cursor, the cursor of the page's last row (`id_of(row)`),
+// or null when no row was extra.
+template <class Row, class IdOf>
+nlohmann::json TakePage(std::vector<Row>* rows, std::size_t limit, IdOf id_of) {
+    if (rows->size() <= limit) {
+        return nullptr;
+    }
+    rows->resize(limit);
+    return rows->empty() ? nlohmann::json() : nlohmann::json(EncodeCursor(id_of(rows->back())));
+}
 
 // {"id", "kind", "created_at", "effective_at", "reference" (id or null), "postings": [{"account":
 // "available"|"held", "asset", "amount"}]}: only postings on `member`'s accounts, or on any

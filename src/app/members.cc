@@ -1,7 +1,8 @@
-// Members: POST /v1/members, GET /v1/members/{id}, GET /v1/members/{id}/balance and
-// GET /v1/members/{id}/history (each entry marked with its transparency-log index, when it has
-// one, and whether a signed tree head covers it). Members are addressed by their public id, never
-// by the internal integer.
+// Members: POST /v1/members, GET and PATCH /v1/members/{id} (the member and its settings),
+// GET /v1/members/{id}/balance and GET /v1/members/{id}/history (each entry marked with its
+// transparency-log index, when it has one, and whether a signed tree head covers it). Members are
+// addressed by their public id, never by the internal integer.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -9,14 +10,16 @@
 
 #include "app/http_json.h"
 #include "app/routes.h"
+#include "config/config.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
 
 namespace candor::app {
 namespace {
 
-constexpr std::size_t kHistoryPageDefault = 50;
 constexpr std::size_t kGeneratedIdHexDigits = 16;
+// The languages of explanations and notices; the first is the default.
+constexpr std::array<std::string_view, 2> kLanguages = {"ru", "en"};
 
 // The ledger's rule for public ids: 1-64 characters from [A-Za-z0-9_.:-].
 bool IsPublicId(std::string_view id) {
@@ -63,8 +66,15 @@ Result<store::MemberRow> LoadMember(Deps& deps, std::string_view public_id) {
     return *member;
 }
 
-nlohmann::json MemberJson(const store::MemberRow& member) {
-    return {{"id", member.public_id}, {"created_at", FormatRfc3339(member.created_at)}};
+// The member with its settings as they apply: the member's own, or the defaults where it chose
+// none.
+nlohmann::json MemberJson(const Deps& deps, const store::MemberRow& member) {
+    const store::MemberSettings& settings = member.settings;
+    return {
+        {"id", member.public_id},
+        {"created_at", FormatRfc3339(member.created_at)},
+        {"language", settings.language.empty() ? kLanguages[0] : settings.language},
+        {"time_zone", settings.time_zone.empty() ? deps.default_time_zone : settings.time_zone}};
 }
 
 void Enrol(Deps& deps,
@@ -108,7 +118,7 @@ void Enrol(Deps& deps,
             if (!member) {
                 return api::Problem(member.error(), request);
             }
-            nlohmann::json document = MemberJson(*member);
+            nlohmann::json document = MemberJson(deps, *member);
             document["replay"] = outcome.is_replay;
             return api::HttpResponse::Json(outcome.is_replay ? 200 : 201, document.dump());
         },
@@ -124,7 +134,78 @@ void GetMember(Deps& deps,
         respond(api::Problem(member.error(), request));
         return;
     }
-    respond(api::HttpResponse::Json(200, MemberJson(*member).dump()));
+    respond(api::HttpResponse::Json(200, MemberJson(deps, *member).dump()));
+}
+
+// A JSON merge patch (RFC 7396) of the settings: {"language"?: "ru"|"en"|null, "time_zone"?:
+// IANA name|null}. An absent member stays as it is; null returns it to the default. No bytes
+// mean {}.
+Result<store::MemberSettingsUpdate> ParseSettingsPatch(std::string_view body, std::string* field) {
+    CANDOR_ASSIGN_OR_RETURN(
+        const nlohmann::json json,
+        ParseObject(
+            body.empty() ? std::string_view("{}") : body, {"language", "time_zone"}, field));
+    store::MemberSettingsUpdate update;
+    if (Has(json, "language")) {
+        update.language.emplace();
+        if (!json["language"].is_null()) {
+            CANDOR_ASSIGN_OR_RETURN(*update.language, ReadString(json, "language", 1, 8, field));
+            if (std::find(kLanguages.begin(), kLanguages.end(), *update.language) ==
+                kLanguages.end()) {
+                return Invalid(R"(Must be "ru" or "en", or null for the default.)");
+            }
+        }
+    }
+    if (Has(json, "time_zone")) {
+        update.time_zone.emplace();
+        if (!json["time_zone"].is_null()) {
+            CANDOR_ASSIGN_OR_RETURN(
+                *update.time_zone,
+                ReadString(json, "time_zone", 1, limits::kTimeZoneBytesMax, field));
+            if (!config::IsTimeZone(*update.time_zone)) {
+                return Invalid(
+                    "Must be an IANA time zone name such as Europe/Moscow, or null for "
+                    "the default.");
+            }
+        }
+    }
+    field->clear();
+    return update;
+}
+
+// Settings are not ledger commands: one UPDATE on a read-write connection, naturally idempotent
+// (the same patch twice leaves the same settings), so no Idempotency-Key is needed.
+void PatchMember(Deps& deps,
+                 const RequestContext& /*context*/,
+                 const api::HttpRequest& request,
+                 api::Responder respond) {
+    std::string field;
+    auto update = ParseSettingsPatch(request.body, &field);
+    if (!update) {
+        respond(api::Problem(update.error(), request, field));
+        return;
+    }
+    auto member = ResolveMember(deps, request.Param("id"));
+    if (!member) {
+        respond(api::Problem(member.error(), request));
+        return;
+    }
+    auto updated = deps.access.RunOnStore<bool>([&member, &update](store::Store& store) {
+        return store.UpdateMemberSettings(*member, *update);
+    });
+    if (!updated) {
+        respond(api::Problem(updated.error(), request));
+        return;
+    }
+    // The update committed, so a fresh read sees it.
+    auto row = *updated ? LoadMember(deps, request.Param("id"))
+                        : Result<store::MemberRow>(
+                              MakeError(ErrorCode::kUnknownMember, "No member has this id."));
+    if (!row) {
+        respond(api::Problem(row.error(), request));
+        return;
+    }
+    respond(api::HttpResponse::Json(200, MemberJson(deps, *row).dump()));
 }
 
 void GetBalance(Deps& deps,
@@ -169,20 +250,14 @@ void GetHistory(Deps& deps,
                 const RequestContext& /*context*/,
                 const api::HttpRequest& request,
                 api::Responder respond) {
-    auto limit = ReadPageLimit(request, kHistoryPageDefault, limits::kHistoryPageMax);
-    if (!limit) {
-        respond(api::Problem(limit.error(), request, "limit"));
+    std::string field;
+    auto page = ReadPageQuery(request, kPageDefault, limits::kHistoryPageMax, &field);
+    if (!page) {
+        respond(api::Problem(page.error(), request, field));
         return;
     }
-    EntryId before;
-    if (const auto cursor = QueryParam(request.query, "cursor")) {
-        auto decoded = DecodeCursor(*cursor);
-        if (!decoded) {
-            respond(api::Problem(decoded.error(), request, "cursor"));
-            return;
-        }
-        before = *decoded;
-    }
+    const EntryId before(page->after_id);
+    const std::size_t limit = page->limit;
     auto member = ResolveMember(deps, request.Param("id"));
     if (!member) {
         respond(api::Problem(member.error(), request));
@@ -191,17 +266,17 @@ void GetHistory(Deps& deps,
     // One more than the page tells whether another page follows (LoadHistory caps a read at
     // kHistoryPageMax, so a full page of that size always offers a next cursor).
     auto entries = deps.reads.Run<std::vector<journal::Entry>>(
-        [&member, before, &limit](ledger::Ledger& ledger) {
-            return ledger.LoadHistory(*member, before, *limit + 1);
+        [&member, before, limit](ledger::Ledger& ledger) {
+            return ledger.LoadHistory(*member, before, limit + 1);
         });
     if (!entries) {
         respond(api::Problem(entries.error(), request));
         return;
     }
-    const bool has_more = entries->size() > *limit ||
-                          (entries->size() == *limit && *limit == limits::kHistoryPageMax);
-    if (entries->size() > *limit) {
-        entries->resize(*limit);
+    const bool has_more =
+        entries->size() > limit || (entries->size() == limit && limit == limits::kHistoryPageMax);
+    if (entries->size() > limit) {
+        entries->resize(limit);
     }
     // Read after the entries: the log only grows, so a later size never marks an entry wrongly.
     auto log = deps.reads.RunOnStore<LogProgress>(ReadLogProgress);
@@ -220,7 +295,7 @@ void GetHistory(Deps& deps,
     const nlohmann::json document = {
         {"entries", std::move(rendered)},
         {"next_cursor",
-         has_more && !entries->empty() ? nlohmann::json(EncodeCursor(entries->back().id))
+         has_more && !entries->empty() ? nlohmann::json(EncodeCursor(entries->back().id.value()))
                                        : nlohmann::json()}};
     respond(api::HttpResponse::Json(200, document.dump()));
 }
@@ -241,6 +316,13 @@ void RegisterMembers(api::Router& router, Deps& deps) {
              "/v1/members/{id}",
              [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
                  GetMember(deps, c, r, std::move(respond));
+             });
+    AddRoute(router,
+             deps,
+             "PATCH",
+             "/v1/members/{id}",
+             [&deps](const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
+                 PatchMember(deps, c, r, std::move(respond));
              });
     AddRoute(router,
              deps,

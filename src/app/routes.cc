@@ -73,10 +73,11 @@ namespace {
 using access::Scope;
 
 // The access table (docs/api.md, "Authentication"). Member routes that read also let a member
-// session read its own member.
+// session read its own member, and a member session may change its own settings.
 constexpr std::array kRoutePolicies = {
     RoutePolicy{"POST", "/v1/members", Need::kScope, Scope::kMembersWrite},
     RoutePolicy{"GET", "/v1/members/{id}", Need::kScope, Scope::kMembersRead, true},
+    RoutePolicy{"PATCH", "/v1/members/{id}", Need::kScope, Scope::kMembersWrite, true},
     RoutePolicy{"GET", "/v1/members/{id}/balance", Need::kScope, Scope::kMembersRead, true},
     RoutePolicy{"GET", "/v1/members/{id}/history", Need::kScope, Scope::kMembersRead, true},
     RoutePolicy{"POST", "/v1/members/{id}/adjustments", Need::kScope, Scope::kAdmin},

@@ -96,6 +96,16 @@ public:
         return result;
     }
 
+    // As Run, for the few writes that are neither access nor ledger commands (a member's
+    // settings): one store call, committed by itself.
+    template <class T>
+    Result<T> RunOnStore(const std::function<Result<T>(store::Store&)>& call) {
+        CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<Slot> slot, Acquire());
+        Result<T> result = call(*slot->store);
+        Release(std::move(slot));
+        return result;
+    }
+
 private:
     struct Slot {
         std::unique_ptr<store::Store> store;
@@ -155,6 +165,8 @@ struct Deps {
     // The rate of API keys whose own rate_per_minute is 0 (config's
     // default_key_rate_per_minute); 0 leaves them unlimited.
     std::int64_t default_key_rate_per_minute = 0;
+    // The time zone of members who chose none (config's time_zone).
+    std::string default_time_zone = "Europe/Moscow";
 };
 
 // Who is asking, as AddRoute found out before the handler runs.
@@ -271,8 +283,8 @@ void SubmitWrite(Deps& deps,
                  RenderOutcome render,
                  std::string_view error_field = {});
 
-// The member routes (members.cc), events (events.cc), holds (holds.cc), reversals and
-// adjustments (entries.cc).
+// The member routes (members.cc: enrol, read, update settings, balance, history), events
+// (events.cc), holds (holds.cc), reversals and adjustments (entries.cc).
 void RegisterMembers(api::Router& router, Deps& deps);
 void RegisterEvents(api::Router& router, Deps& deps);
 void RegisterHolds(api::Router& router, Deps& deps);

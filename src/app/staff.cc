@@ -15,8 +15,6 @@
 namespace candor::app {
 namespace {
 
-constexpr std::size_t kAuditPageDefault = 50;
-constexpr std::size_t kAuditPageMax = 500;
 constexpr std::string_view kClearCookie = "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
 
 // A staff id from the path: decimal digits naming a positive id, else kUnknownStaff.
@@ -139,17 +137,29 @@ void ListStaff(Deps& deps,
                const RequestContext& /*context*/,
                const api::HttpRequest& request,
                api::Responder respond) {
-    auto staff = deps.access.Run<std::vector<access::StaffInfo>>(
-        [](access::Access& access) { return access.ListStaff(); });
+    std::string field;
+    auto page = ReadPageQuery(request, kPageDefault, limits::kListPageMax, &field);
+    if (!page) {
+        respond(api::Problem(page.error(), request, field));
+        return;
+    }
+    // One more than the page tells whether another page follows.
+    auto staff = deps.access.Run<std::vector<access::StaffInfo>>([&page](access::Access& access) {
+        return access.ListStaff(StaffId(page->after_id), page->limit + 1);
+    });
     if (!staff) {
         respond(api::Problem(staff.error(), request));
         return;
     }
+    nlohmann::json next_cursor = TakePage(
+        &*staff, page->limit, [](const access::StaffInfo& info) { return info.id.value(); });
     nlohmann::json rendered = nlohmann::json::array();
     for (const access::StaffInfo& info : *staff) {
         rendered.push_back(StaffJson(info));
     }
-    respond(api::HttpResponse::Json(200, nlohmann::json{{"staff", std::move(rendered)}}.dump()));
+    const nlohmann::json document = {{"staff", std::move(rendered)},
+                                     {"next_cursor", std::move(next_cursor)}};
+    respond(api::HttpResponse::Json(200, document.dump()));
 }
 
 // {"reason"?: string} for disable, {"role": string, "reason"?: string} for role changes.
@@ -206,20 +216,18 @@ void PostStaffAction(Deps& deps,
         respond(api::Problem(done.error(), request));
         return;
     }
-    auto staff = deps.access.Run<std::vector<access::StaffInfo>>(
-        [](access::Access& access) { return access.ListStaff(); });
+    auto staff = deps.access.Run<std::optional<access::StaffInfo>>(
+        [&id](access::Access& access) { return access.FindStaff(*id); });
     if (!staff) {
         respond(api::Problem(staff.error(), request));
         return;
     }
-    for (const access::StaffInfo& info : *staff) {
-        if (info.id == *id) {
-            respond(api::HttpResponse::Json(200, StaffJson(info).dump()));
-            return;
-        }
+    if (!*staff) {
+        respond(api::Problem(MakeError(ErrorCode::kUnknownStaff, "No staff account has this id."),
+                             request));
+        return;
     }
-    respond(api::Problem(MakeError(ErrorCode::kUnknownStaff, "No staff account has this id."),
-                         request));
+    respond(api::HttpResponse::Json(200, StaffJson(**staff).dump()));
 }
 
 // -- TOTP and passwords (any session)
@@ -357,29 +365,22 @@ void GetAudit(Deps& deps,
               const RequestContext& /*context*/,
               const api::HttpRequest& request,
               api::Responder respond) {
-    auto limit = ReadPageLimit(request, kAuditPageDefault, kAuditPageMax);
-    if (!limit) {
-        respond(api::Problem(limit.error(), request, "limit"));
+    std::string field;
+    auto page = ReadPageQuery(request, kPageDefault, limits::kListPageMax, &field);
+    if (!page) {
+        respond(api::Problem(page.error(), request, field));
         return;
     }
-    std::int64_t before = 0;
-    if (const auto cursor = QueryParam(request.query, "cursor")) {
-        // Audit ids are positive integers like entry ids and share their cursor encoding.
-        auto decoded = DecodeCursor(*cursor);
-        if (!decoded) {
-            respond(api::Problem(decoded.error(), request, "cursor"));
-            return;
-        }
-        before = decoded->value();
-    }
-    auto rows = deps.access.Run<std::vector<access::AuditRow>>(
-        [before, &limit](access::Access& access) { return access.ListAudit(before, *limit + 1); });
+    // Newest first: the cursor is the last (oldest) id of the page, and the next page is older.
+    auto rows = deps.access.Run<std::vector<access::AuditRow>>([&page](access::Access& access) {
+        return access.ListAudit(page->after_id, page->limit + 1);
+    });
     if (!rows) {
         respond(api::Problem(rows.error(), request));
         return;
     }
-    const bool has_more = rows->size() > *limit;
-    rows->resize(std::min(rows->size(), *limit));
+    nlohmann::json next_cursor =
+        TakePage(&*rows, page->limit, [](const access::AuditRow& row) { return row.id; });
     nlohmann::json rendered = nlohmann::json::array();
     for (const access::AuditRow& row : *rows) {
         rendered.push_back({{"id", std::to_string(row.id)},
@@ -390,10 +391,8 @@ void GetAudit(Deps& deps,
                             {"reason", row.reason},
                             {"request_id", row.request_id}});
     }
-    const nlohmann::json document = {
-        {"events", std::move(rendered)},
-        {"next_cursor",
-         has_more ? nlohmann::json(EncodeCursor(EntryId(rows->back().id))) : nlohmann::json()}};
+    const nlohmann::json document = {{"events", std::move(rendered)},
+                                     {"next_cursor", std::move(next_cursor)}};
     respond(api::HttpResponse::Json(200, document.dump()));
 }
 

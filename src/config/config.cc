@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <date/tz.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <variant>
 
@@ -107,6 +109,15 @@ Status ApplyDefaultKeyRate(Config& config, const Value& value) {
     return {};
 }
 
+Status ApplyTimeZone(Config& config, const Value& value) {
+    const auto& name = std::get<std::string>(value);
+    if (!IsTimeZone(name)) {
+        return Invalid("must be an IANA time zone name, e.g. Europe/Moscow");
+    }
+    config.time_zone = name;
+    return {};
+}
+
 constexpr std::array kRules = {
     Rule{{"listen",
           "CANDOR_LISTEN",
@@ -132,6 +143,12 @@ constexpr std::array kRules = {
           "Requests a minute for API keys without a rate of their own; 0 = unlimited"},
          Kind::kInteger,
          ApplyDefaultKeyRate},
+    Rule{{"time_zone",
+          "CANDOR_TIME_ZONE",
+          "--time-zone",
+          "IANA time zone of members who chose none, e.g. Europe/Moscow"},
+         Kind::kString,
+         ApplyTimeZone},
     Rule{{"tls.cert_file",
           "CANDOR_TLS_CERT_FILE",
           "--tls-cert-file",
@@ -354,6 +371,22 @@ constexpr std::array<std::string_view, 3> kKeyNames = {"index_key", "signing_key
 
 std::span<const Setting> Settings() {
     return kSettings;
+}
+
+bool IsTimeZone(std::string_view name) {
+    constexpr std::string_view kAllowed =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/";
+    // Only the characters of zone names reach date/tz: no path can be smuggled in.
+    if (name.empty() || name.size() > limits::kTimeZoneBytesMax ||
+        name.find_first_not_of(kAllowed) != std::string_view::npos) {
+        return false;
+    }
+    // date/tz answers an unknown name (or a missing zoneinfo) by throwing: caught here.
+    try {
+        return date::locate_zone(name) != nullptr;
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
 Result<Config> Load(const Sources& sources) {

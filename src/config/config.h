@@ -1,7 +1,7 @@
 // Configuration and secrets of a deployment: what candord and candor read at start-up.
 //
 // What it offers: the settings of candord (listen address, database, threads, key file, TLS,
-// the default key rate),
+// the default key rate, the deployment's time zone),
 // read from a TOML file, then overridden by CANDOR_* environment variables, then by command-line
 // flags (flag > environment > file > default), all checked by one table (Settings()); and the
 // key file, a TOML file of mode 0600 holding the deployment's secrets (the blind-index key of
@@ -56,6 +56,8 @@ struct Config {
     TlsSettings tls;
     // Requests a minute allowed to an API key whose own rate_per_minute is 0; 0 = unlimited.
     std::int64_t default_key_rate_per_minute = 0;
+    // The deployment's IANA time zone: a member's until they choose their own (IsTimeZone).
+    std::string time_zone = "Europe/Moscow";
 };
 
 // One setting and the three names it goes by.
@@ -68,6 +70,11 @@ struct Setting {
 
 // Every setting, in the order docs/config.md lists them.
 std::span<const Setting> Settings();
+
+// True when `name` is an IANA time zone name that the system's zoneinfo knows ("Europe/Moscow",
+// "Asia/Yekaterinburg", "UTC"): 1 to limits::kTimeZoneBytesMax bytes of [A-Za-z0-9_+-/], looked
+// up with Howard Hinnant's date/tz. The first call reads the zoneinfo directory. Thread-safe.
+bool IsTimeZone(std::string_view name);
 
 // The environment variable that names a configuration file (the --config flag wins over it).
 inline constexpr std::string_view kConfigFileEnv = "CANDOR_CONFIG";
@@ -91,7 +98,8 @@ struct Sources {
 // kInvalidArgument naming the source, line and key for: a file that is not TOML, an unknown key
 // or table, a value of the wrong type, a bad value (listen not HOST:PORT, threads outside
 // 0-256, an empty db or path), a key file that cannot be derived (db not a SQLite file and no
-// keys_file), or TLS with only one of cert_file and key_file.
+// keys_file), a time zone IsTimeZone does not know, or TLS with only one of cert_file and
+// key_file.
 Result<Config> Load(const Sources& sources);
 
 // The whole text of a configuration file. kInvalidArgument naming the path when it cannot be

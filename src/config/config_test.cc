@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "core/limits.h"
+
 namespace candor::config {
 namespace {
 
@@ -33,6 +35,7 @@ TEST(ConfigTest, DefaultsWithoutAnySource) {
     EXPECT_EQ(config->threads, 0U);
     EXPECT_EQ(config->keys_file, "var/candor.db.keys");
     EXPECT_EQ(config->default_key_rate_per_minute, 0);
+    EXPECT_EQ(config->time_zone, "Europe/Moscow");
     EXPECT_FALSE(config->tls.is_enabled());
 }
 
@@ -44,6 +47,7 @@ db = "sqlite:/srv/candor/candor.db"
 threads = 4
 keys_file = "/etc/candor/keys.toml"
 default_key_rate_per_minute = 120
+time_zone = "Asia/Yekaterinburg"
 
 [tls]
 cert_file = "/etc/candor/cert.pem"
@@ -56,6 +60,7 @@ key_file = "/etc/candor/key.pem"
     EXPECT_EQ(config->threads, 4U);
     EXPECT_EQ(config->keys_file, "/etc/candor/keys.toml");
     EXPECT_EQ(config->default_key_rate_per_minute, 120);
+    EXPECT_EQ(config->time_zone, "Asia/Yekaterinburg");
     EXPECT_TRUE(config->tls.is_enabled());
     EXPECT_EQ(config->tls.cert_file, "/etc/candor/cert.pem");
     EXPECT_EQ(config->tls.key_file, "/etc/candor/key.pem");
@@ -161,6 +166,31 @@ TEST(ConfigTest, DefaultKeyRateFromEverySourceAndInRange) {
     EXPECT_EQ(ErrorOf(too_fast),
               "CANDOR_DEFAULT_KEY_RATE: default_key_rate_per_minute: must be an integer from 0 to "
               "1000000");
+}
+
+// Time zones are IANA names the system's zoneinfo knows, from every source.
+TEST(ConfigTest, TimeZonesAreKnownIanaNames) {
+    for (const char* name :
+         {"Europe/Moscow", "UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+3"}) {
+        EXPECT_TRUE(IsTimeZone(name)) << name;
+    }
+    for (const char* name : {"",
+                             "Mars/Olympus_Mons",
+                             "europe/moscow",
+                             "Europe/Moscow ",
+                             "../../etc/passwd",
+                             "Europe\\Moscow",
+                             "MSK+3"}) {
+        EXPECT_FALSE(IsTimeZone(name)) << name;
+    }
+    EXPECT_FALSE(IsTimeZone(std::string(limits::kTimeZoneBytesMax + 1, 'A')));
+    Sources sources;
+    sources.environment = {{"CANDOR_TIME_ZONE", "Asia/Vladivostok"}};
+    EXPECT_EQ(Load(sources)->time_zone, "Asia/Vladivostok");
+    sources.flags = {{"time_zone", "UTC"}};
+    EXPECT_EQ(Load(sources)->time_zone, "UTC");
+    EXPECT_EQ(ErrorOf(FromFile("time_zone = \"Moscow\"\n")),
+              "candord.toml:1: time_zone: must be an IANA time zone name, e.g. Europe/Moscow");
 }
 
 // A file that is not TOML is refused with the parser's reason and line.

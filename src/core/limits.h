@@ -22,6 +22,8 @@ inline constexpr std::size_t kClientIdBytesMax = 128;
 inline constexpr std::size_t kIdempotencyKeyBytesMax = 255;
 // Member public ids ("m_..."), in bytes.
 inline constexpr std::size_t kPublicIdBytesMax = 64;
+// IANA time zone names ("America/Argentina/ComodRivadavia", the longest, has 32), in bytes.
+inline constexpr std::size_t kTimeZoneBytesMax = 64;
 // Free-text reasons on adjustments and reversals, in bytes.
 inline constexpr std::size_t kReasonBytesMax = 500;
 // Commands waiting in the committer queue before Submit answers kOverloaded.
@@ -30,8 +32,9 @@ inline constexpr std::size_t kCommitterQueueMax = 65'536;
 inline constexpr std::size_t kCommitBatchMax = 4'096;
 // Members whose lots one expiry or hold-timeout sweep transaction handles.
 inline constexpr std::size_t kSweepBatchMax = 1'000;
-// Rows in one page of history.
+// Rows in one page of history, and of the administrative lists (audit log, API keys, staff).
 inline constexpr std::size_t kHistoryPageMax = 500;
+inline constexpr std::size_t kListPageMax = 500;
 // Bytes of one password. Longer ones are refused before hashing, so a request body cannot make
 // a login cost more than an ordinary one; 1024 bytes fits any passphrase.
 inline constexpr std::size_t kPasswordBytesMax = 1024;

@@ -623,7 +623,7 @@ Result<Outcome> Ledger::DoEnrol(const EnrolMember& c, Timestamp now) {
                          fmt::format("member {} already exists", c.public_id));
     }
     CANDOR_ASSIGN_OR_RETURN(MemberId id, store_.NextMemberId());
-    CANDOR_TRY(store_.InsertMember(store::MemberRow{id, c.public_id, now}));
+    CANDOR_TRY(store_.InsertMember(store::MemberRow{id, c.public_id, now, {}}));
     for (Asset asset : kAssets) {
         CANDOR_TRY(store_.InsertBalance(MemberAccount(id, asset), 0));
         if (asset != Asset::kStatus) {

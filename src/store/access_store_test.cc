@@ -98,7 +98,7 @@ TEST_F(AccessStoreTest, ApiKeyRoundTripRevokeAndTouch) {
     CANDOR_ASSERT_OK_AND_ASSIGN(const bool unknown, store_->RevokeApiKey(ApiKeyId(999), At(40)));
     EXPECT_FALSE(unknown);
 
-    CANDOR_ASSERT_OK_AND_ASSIGN(const auto all, store_->ListApiKeys());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto all, store_->ListApiKeys(ApiKeyId(), 10));
     ASSERT_EQ(all.size(), 1U);
     EXPECT_EQ(all[0].last_used_at, std::optional<Timestamp>(At(20)));
     EXPECT_EQ(all[0].revoked_at, std::optional<Timestamp>(At(30)));
@@ -178,7 +178,8 @@ TEST_F(AccessStoreTest, StaffAreListedDisabledOnceAndChangeRole) {
     CANDOR_ASSERT_OK_AND_ASSIGN(const bool no_such, store_->UpdateStaffRole(StaffId(99), 4));
     EXPECT_FALSE(no_such);
 
-    CANDOR_ASSERT_OK_AND_ASSIGN(const std::vector<StaffRow> staff, store_->ListStaff());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::vector<StaffRow> staff,
+                                store_->ListStaff(StaffId(), 10));
     ASSERT_EQ(staff.size(), 2U);
     EXPECT_EQ(staff[0].id, ids[0]);
     EXPECT_EQ(staff[0].role, 4);
@@ -188,6 +189,52 @@ TEST_F(AccessStoreTest, StaffAreListedDisabledOnceAndChangeRole) {
     CANDOR_ASSERT_OK_AND_ASSIGN(const auto found, store_->FindStaff(ids[1]));
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->disabled_at, std::optional<Timestamp>(At(5)));
+}
+
+TEST_F(AccessStoreTest, ApiKeysAndStaffPageInIdOrder) {
+    // Proves ListApiKeys and ListStaff answer at most `limit` rows with ids above `after`,
+    // ascending, so that pages taken with the last id of the previous one cover every row once.
+    std::vector<ApiKeyId> keys;
+    std::vector<StaffId> staff;
+    for (std::uint8_t i = 1; i <= 5; ++i) {
+        ApiKeyRow key;
+        key.public_id = "key-" + std::to_string(i);
+        key.secret_hash = DigestOf(i);
+        key.name = "k";
+        key.scopes = "admin";
+        key.created_at = At(i);
+        CANDOR_ASSERT_OK_AND_ASSIGN(const ApiKeyId key_id, store_->InsertApiKey(key));
+        keys.push_back(key_id);
+        StaffRow row;
+        row.email_index = DigestOf(i);
+        row.display_name = "s" + std::to_string(i);
+        row.auth = SomeAuth();
+        row.created_at = At(i);
+        CANDOR_ASSERT_OK_AND_ASSIGN(const StaffId staff_id, store_->InsertStaff(row));
+        staff.push_back(staff_id);
+    }
+    std::vector<ApiKeyId> paged_keys;
+    std::vector<StaffId> paged_staff;
+    for (int pages = 0; pages < 3; ++pages) {
+        const ApiKeyId key_after = paged_keys.empty() ? ApiKeyId() : paged_keys.back();
+        CANDOR_ASSERT_OK_AND_ASSIGN(const auto key_page, store_->ListApiKeys(key_after, 2));
+        EXPECT_EQ(key_page.size(), pages < 2 ? 2U : 1U);
+        for (const ApiKeyRow& row : key_page) {
+            paged_keys.push_back(row.id);
+        }
+        const StaffId staff_after = paged_staff.empty() ? StaffId() : paged_staff.back();
+        CANDOR_ASSERT_OK_AND_ASSIGN(const auto staff_page, store_->ListStaff(staff_after, 2));
+        EXPECT_EQ(staff_page.size(), pages < 2 ? 2U : 1U);
+        for (const StaffRow& row : staff_page) {
+            paged_staff.push_back(row.id);
+        }
+    }
+    EXPECT_EQ(paged_keys, keys);
+    EXPECT_EQ(paged_staff, staff);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto no_keys, store_->ListApiKeys(keys.back(), 2));
+    EXPECT_TRUE(no_keys.empty());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto no_staff, store_->ListStaff(staff.back(), 2));
+    EXPECT_TRUE(no_staff.empty());
 }
 
 TEST_F(AccessStoreTest, AuditRowsPageNewestFirst) {
@@ -360,7 +407,7 @@ TEST(AccessStoreMigrationTest, SchemaOneFileIsUpgradedOnOpen) {
     EXPECT_TRUE(member.has_value());
     MemberCredentialRow row{MemberId(1), DigestOf(9), SomeAuth()};
     CANDOR_ASSERT_OK(store.InsertMemberCredentials(row));
-    CANDOR_ASSERT_OK_AND_ASSIGN(const auto keys, store.ListApiKeys());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto keys, store.ListApiKeys(ApiKeyId(), 10));
     EXPECT_TRUE(keys.empty());
 }
 

@@ -36,10 +36,25 @@ namespace candor::store {
 
 using Digest = std::array<std::uint8_t, 32>;
 
+// A member's settings that are not personal data (schema 8). "" means the member chose none and
+// the deployment's default applies (Russian; candord's time_zone setting): the caller resolves it.
+struct MemberSettings {
+    std::string language;   // "ru", "en" or ""
+    std::string time_zone;  // an IANA name ("Europe/Moscow") or ""
+};
+
+// A change of settings (UpdateMemberSettings): a field that is set is stored (a value, or "" to
+// return to the default); std::nullopt leaves the stored value as it is.
+struct MemberSettingsUpdate {
+    std::optional<std::string> language;
+    std::optional<std::string> time_zone;
+};
+
 struct MemberRow {
     MemberId id;
     std::string public_id;
     Timestamp created_at;
+    MemberSettings settings;
 };
 
 // An account that belongs to the program rather than to a member (member accounts are
@@ -227,6 +242,58 @@ struct SigningKeyRow {
     Timestamp created_at;  // when it signed its first head here
 };
 
+// ---- Program rows (program/, docs/storage.md "Program")
+
+// The draft of the program being edited. `document` is JSON text, stored as given.
+struct ProgramDraftRow {
+    std::string document;
+    Timestamp updated_at;
+    std::string updated_by;  // an actor as the audit log names one: "staff:7", "key:<public id>"
+};
+
+// A published version without its document, as ListProgramVersions answers it.
+struct ProgramVersionInfo {
+    std::int64_t version = 0;  // 1, 2, 3, ... in publishing order
+    Timestamp published_at;
+    std::string published_by;  // as ProgramDraftRow::updated_by
+    std::string note;          // "" when none was given
+};
+
+struct ProgramVersionRow {
+    ProgramVersionInfo info;
+    std::string document;  // JSON text, stored as given
+};
+
+// A counter of a cap (docs/storage.md "Counters"): what is capped, and the start of the period
+// the cap counts.
+struct CounterKey {
+    std::string scope;       // "rule:weekend:member:42", "campaign:xmas"; the caller's naming
+    Timestamp period_start;  // e.g. the start of the member's day; the epoch when never reset
+};
+
+// What AddToCounter did.
+struct CounterUpdate {
+    bool is_applied = false;
+    std::int64_t value = 0;  // the counter after the call (as it was, when not applied)
+};
+
+// What the program's rules and tiers read about a member besides balances (status points are
+// in the ledger's balances). docs/storage.md "Member facts".
+struct MemberFactsRow {
+    MemberId member;
+    std::int64_t purchases_count = 0;
+    // Local days with a purchase: a purchase counts one when its local day is later than
+    // last_visit_day (RecordPurchase).
+    std::int64_t visits_count = 0;
+    std::optional<Timestamp> first_purchase_at;  // the earliest purchase recorded
+    std::optional<Timestamp> last_purchase_at;   // the latest purchase recorded
+    // The latest local day counted as a visit, in days since 1970-01-01 of the member's time
+    // zone; std::nullopt before the first purchase.
+    std::optional<std::int64_t> last_visit_day;
+    std::string tier;                     // "" until the program gives one
+    std::optional<Timestamp> tier_since;  // when the member reached `tier`
+};
+
 struct OpenOptions {
     bool create = true;            // create the file when missing
     bool read_only = false;        // open without writing or migrating
@@ -253,6 +320,10 @@ public:
     virtual Result<std::optional<MemberRow>> FindMember(MemberId id) = 0;
     virtual Result<std::optional<MemberRow>> FindMemberByPublicId(std::string_view public_id) = 0;
     virtual Result<std::int64_t> CountMembers() = 0;
+    // Applies `update` to the member's settings in one statement (merge semantics: unset fields
+    // keep their value, even against a concurrent update of another field); false, writing
+    // nothing, when the member does not exist. Values are stored as given.
+    virtual Result<bool> UpdateMemberSettings(MemberId id, const MemberSettingsUpdate& update) = 0;
 
     // System accounts and balances. A balance row exists for every shard of every account;
     // LoadBalance answers std::nullopt for an account or shard that does not exist.
@@ -334,8 +405,9 @@ public:
     // API keys. RevokeApiKey answers false when the key is unknown or already revoked.
     virtual Result<ApiKeyId> InsertApiKey(const ApiKeyRow& key) = 0;
     virtual Result<std::optional<ApiKeyRow>> FindApiKeyByPublicId(std::string_view public_id) = 0;
-    // Every key, revoked ones too, in ascending id order.
-    virtual Result<std::vector<ApiKeyRow>> ListApiKeys() = 0;
+    // A page of keys, revoked ones too, in ascending id order: at most `limit` keys with ids
+    // above `after` (unset: from the first).
+    virtual Result<std::vector<ApiKeyRow>> ListApiKeys(ApiKeyId after, std::size_t limit) = 0;
     virtual Result<bool> RevokeApiKey(ApiKeyId id, Timestamp now) = 0;
     virtual Status TouchApiKey(ApiKeyId id, Timestamp now) = 0;
 
@@ -346,8 +418,9 @@ public:
     virtual Status UpdateStaffAuth(StaffId id, const AuthState& auth) = 0;
     // How many staff accounts exist (`candor init` refuses a database that has any).
     virtual Result<std::int64_t> CountStaff() = 0;
-    // Every staff account, disabled ones too, in ascending id order.
-    virtual Result<std::vector<StaffRow>> ListStaff() = 0;
+    // A page of staff accounts, disabled ones too, in ascending id order: at most `limit`
+    // accounts with ids above `after` (unset: from the first).
+    virtual Result<std::vector<StaffRow>> ListStaff(StaffId after, std::size_t limit) = 0;
     // Sets disabled_at; false when the account is unknown or already disabled.
     virtual Result<bool> DisableStaff(StaffId id, Timestamp now) = 0;
     // Sets the role; false when the account is unknown.
@@ -417,6 +490,60 @@ public:
     virtual Status InsertSigningKey(const SigningKeyRow& key) = 0;
     // Every recorded key, oldest first.
     virtual Result<std::vector<SigningKeyRow>> ListSigningKeys() = 0;
+
+    // ---- Program (program/; docs/storage.md "Program"). Documents are JSON text, stored as
+    // given: the program module parses and checks them. Run these inside the caller's
+    // transaction when they must commit with other writes.
+
+    // The one draft. SaveProgramDraft creates or replaces it; LoadProgramDraft answers
+    // std::nullopt before the first save.
+    virtual Status SaveProgramDraft(const ProgramDraftRow& draft) = 0;
+    virtual Result<std::optional<ProgramDraftRow>> LoadProgramDraft() = 0;
+    // Publishes `version` (its info.version is ignored) as number `latest` + 1 and answers that
+    // number, where `latest` is the newest version the caller has seen (0 before the first).
+    // The check and the insert are one statement, so two publishers that saw the same `latest`
+    // cannot both succeed: the second answers kAlreadyExists and writes nothing (so does a
+    // caller whose `latest` is stale). kInvalidArgument when `latest` is above the newest
+    // version or below 0. Versions are never changed or deleted; to restore version n, load it,
+    // save its document as the draft, and publish that.
+    virtual Result<std::int64_t> PublishProgramVersion(std::int64_t latest,
+                                                       const ProgramVersionRow& version) = 0;
+    // Version `version`, or std::nullopt when it was never published.
+    virtual Result<std::optional<ProgramVersionRow>> LoadProgramVersion(std::int64_t version) = 0;
+    // The newest version, std::nullopt before the first publish.
+    virtual Result<std::optional<ProgramVersionRow>> LoadLatestProgramVersion() = 0;
+    // At most `limit` versions numbered below `before` (0: from the newest), newest first,
+    // without their documents.
+    virtual Result<std::vector<ProgramVersionInfo>> ListProgramVersions(std::int64_t before,
+                                                                        std::size_t limit) = 0;
+
+    // Counters of caps. A counter never added to is 0.
+    // The values of `keys`, in their order.
+    virtual Result<std::vector<std::int64_t>> LoadCounters(std::span<const CounterKey> keys) = 0;
+    // Adds `delta` (of either sign) to the counter when the sum stays at or below `max` (and fits
+    // int64), in one conditional statement, and answers whether it did and the value after the
+    // call. Concurrent callers (other connections, later other nodes on PostgreSQL) can never
+    // take a counter above `max` together: the condition is checked on the row as the write
+    // finds it. A negative delta (giving back) is refused only where the sum would underflow.
+    // Call it in the transaction of what the cap guards (the committer's), so that both commit
+    // or neither does.
+    virtual Result<CounterUpdate> AddToCounter(const CounterKey& key,
+                                               std::int64_t delta,
+                                               std::int64_t max) = 0;
+
+    // Member facts. Rows are created by the first write; the store does not check that the
+    // member exists. Writes are relative single statements, so concurrent writers for one member
+    // lose no update; run them in the transaction of the event that causes them.
+    // The member's facts: zeros, std::nullopt times and "" tier when nothing was recorded.
+    virtual Result<MemberFactsRow> LoadMemberFacts(MemberId member) = 0;
+    // Records a purchase made at `at` on local day `local_day` (days since 1970-01-01 in the
+    // member's time zone, which the caller computes): purchases_count + 1, first and last
+    // purchase times widened to include `at`, and a visit counted when `local_day` is later than
+    // last_visit_day (which becomes it). A late purchase on an earlier day that had none is not
+    // counted as a visit: the count never goes back to fill gaps.
+    virtual Status RecordPurchase(MemberId member, Timestamp at, std::int64_t local_day) = 0;
+    // Sets the member's tier and the time it was reached (any other facts stay).
+    virtual Status StoreMemberTier(MemberId member, std::string_view tier, Timestamp since) = 0;
 };
 
 // Opens a database by URL: "sqlite:PATH" (or a bare path) and, for tests, "sqlite::memory:".

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -63,7 +65,11 @@ Timestamp At(std::int64_t seconds) {
 
 // Rows as tuples, so that gtest compares every field and prints both sides on failure.
 auto Tie(const MemberRow& m) {
-    return std::tuple(m.id.value(), m.public_id, ToMicros(m.created_at));
+    return std::tuple(m.id.value(),
+                      m.public_id,
+                      ToMicros(m.created_at),
+                      m.settings.language,
+                      m.settings.time_zone);
 }
 
 auto Tie(const SystemAccountRow& a) {
@@ -154,7 +160,7 @@ std::vector<std::int64_t> IdsOf(const std::vector<AccountId>& accounts) {
 }
 
 MemberRow Member(std::int64_t id, std::string public_id) {
-    return MemberRow{MemberId(id), std::move(public_id), At(id)};
+    return MemberRow{MemberId(id), std::move(public_id), At(id), {}};
 }
 
 // An entry row with a body and leaf hash unique to `id`; the store treats both as opaque.
@@ -350,6 +356,50 @@ TEST_P(StoreContractTest, MembersInsertAndFind) {
     EXPECT_EQ(count, 2);
     CANDOR_ASSERT_OK_AND_ASSIGN(auto next, store_->NextMemberId());
     EXPECT_EQ(next, MemberId(3));
+}
+
+// Settings start as inserted ("" by default); an update changes only the fields it sets, "" goes
+// back to the default, and an unknown member answers false.
+TEST_P(StoreContractTest, MemberSettingsMergeAndDefault) {
+    MemberRow chosen = Member(1, "m_one");
+    chosen.settings = MemberSettings{"en", "Asia/Tokyo"};
+    CANDOR_ASSERT_OK(store_->InsertMember(chosen));
+    CANDOR_ASSERT_OK(store_->InsertMember(Member(2, "m_two")));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto one, store_->FindMember(MemberId(1)));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(Tie(*one), Tie(chosen));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto two, store_->FindMemberByPublicId("m_two"));
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(two->settings.language, "");
+    EXPECT_EQ(two->settings.time_zone, "");
+
+    CANDOR_ASSERT_OK_AND_ASSIGN(bool updated,
+                                store_->UpdateMemberSettings(MemberId(2), {"ru", std::nullopt}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated,
+                                store_->UpdateMemberSettings(MemberId(2), {std::nullopt, "UTC"}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(two, store_->FindMember(MemberId(2)));
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(two->settings.language, "ru");
+    EXPECT_EQ(two->settings.time_zone, "UTC");
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated,
+                                store_->UpdateMemberSettings(MemberId(2), {std::nullopt, ""}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(two, store_->FindMember(MemberId(2)));
+    ASSERT_TRUE(two.has_value());
+    EXPECT_EQ(two->settings.language, "ru");
+    EXPECT_EQ(two->settings.time_zone, "");
+    // Nothing set: nothing changes, and the member still counts as found.
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated, store_->UpdateMemberSettings(MemberId(1), {}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(one, store_->FindMember(MemberId(1)));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(Tie(*one), Tie(chosen));
+    CANDOR_ASSERT_OK_AND_ASSIGN(updated, store_->UpdateMemberSettings(MemberId(3), {"en", "UTC"}));
+    EXPECT_FALSE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto count, store_->CountMembers());
+    EXPECT_EQ(count, 2);
 }
 
 // A taken id or public id is kAlreadyExists and leaves the first member as it was.
@@ -1051,6 +1101,312 @@ TEST_P(StoreContractTest, ManyLeafKeysFindEveryLeaf) {
     }
 }
 
+// --- Program (schema 9) ------------------------------------------------------------------------
+
+ProgramVersionRow Version(std::string document, std::int64_t at, std::string note = "") {
+    return ProgramVersionRow{ProgramVersionInfo{0, At(at), "staff:7", std::move(note)},
+                             std::move(document)};
+}
+
+auto Tie(const ProgramVersionInfo& v) {
+    return std::tuple(v.version, ToMicros(v.published_at), v.published_by, v.note);
+}
+
+// There is no draft before the first save; a save creates it and the next replaces it whole.
+TEST_P(StoreContractTest, ProgramDraftIsSavedAndReplaced) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto none, store_->LoadProgramDraft());
+    EXPECT_FALSE(none.has_value());
+    CANDOR_ASSERT_OK(store_->SaveProgramDraft({R"({"rules":[]})", At(1), "staff:7"}));
+    CANDOR_ASSERT_OK(
+        store_->SaveProgramDraft({R"({"rules":[{"id":"weekend"}]})", At(2), "key:k1"}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto draft, store_->LoadProgramDraft());
+    ASSERT_TRUE(draft.has_value());
+    EXPECT_EQ(draft->document, R"({"rules":[{"id":"weekend"}]})");
+    EXPECT_EQ(draft->updated_at, At(2));
+    EXPECT_EQ(draft->updated_by, "key:k1");
+    Reopen();
+    CANDOR_ASSERT_OK_AND_ASSIGN(draft, store_->LoadProgramDraft());
+    ASSERT_TRUE(draft.has_value());
+    EXPECT_EQ(draft->updated_by, "key:k1");
+}
+
+// Versions are numbered 1, 2, ... after the newest the caller saw; a caller that saw an older
+// newest (as the loser of a race does) or a number never published is refused, writing nothing.
+TEST_P(StoreContractTest, ProgramVersionsPublishInOrderAndRefuseStaleCallers) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto none, store_->LoadLatestProgramVersion());
+    EXPECT_FALSE(none.has_value());
+    CANDOR_ASSERT_OK_AND_ASSIGN(
+        const std::int64_t first,
+        store_->PublishProgramVersion(0, Version("{\"v\":1}", 10, "launch")));
+    EXPECT_EQ(first, 1);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t second,
+                                store_->PublishProgramVersion(1, Version("{\"v\":2}", 20)));
+    EXPECT_EQ(second, 2);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(1, Version("{\"v\":\"late\"}", 30))),
+              ErrorCode::kAlreadyExists);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(0, Version("{}", 30))),
+              ErrorCode::kAlreadyExists);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(5, Version("{}", 30))),
+              ErrorCode::kInvalidArgument);
+    EXPECT_EQ(CodeOf(store_->PublishProgramVersion(-1, Version("{}", 30))),
+              ErrorCode::kInvalidArgument);
+
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto latest, store_->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(Tie(latest->info), Tie(ProgramVersionInfo{2, At(20), "staff:7", ""}));
+    EXPECT_EQ(latest->document, "{\"v\":2}");
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto one, store_->LoadProgramVersion(1));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(Tie(one->info), Tie(ProgramVersionInfo{1, At(10), "staff:7", "launch"}));
+    EXPECT_EQ(one->document, "{\"v\":1}");
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto missing, store_->LoadProgramVersion(3));
+    EXPECT_FALSE(missing.has_value());
+
+    // Restoring version 1: its document becomes the draft and is published as version 3.
+    CANDOR_ASSERT_OK(store_->SaveProgramDraft({one->document, At(40), "staff:8"}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto draft, store_->LoadProgramDraft());
+    ASSERT_TRUE(draft.has_value());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t third,
+                                store_->PublishProgramVersion(2, Version(draft->document, 40)));
+    EXPECT_EQ(third, 3);
+    CANDOR_ASSERT_OK_AND_ASSIGN(latest, store_->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->info.version, 3);
+    EXPECT_EQ(latest->document, "{\"v\":1}");
+}
+
+// Two connections that both saw no version publish one after the other: the first becomes
+// version 1, the second is refused, so a lost race never overwrites or skips a number.
+TEST_P(StoreContractTest, ConcurrentPublishersGetOneVersionEach) {
+    std::unique_ptr<Store> other = OpenAnother();
+    ASSERT_NE(other, nullptr);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto seen_here, store_->LoadLatestProgramVersion());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto seen_there, other->LoadLatestProgramVersion());
+    EXPECT_FALSE(seen_here.has_value());
+    EXPECT_FALSE(seen_there.has_value());
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const std::int64_t won,
+                                store_->PublishProgramVersion(0, Version("{\"by\":\"here\"}", 1)));
+    CANDOR_ASSERT_OK(store_->Commit());
+    EXPECT_EQ(won, 1);
+    CANDOR_ASSERT_OK(other->Begin());
+    EXPECT_EQ(CodeOf(other->PublishProgramVersion(0, Version("{\"by\":\"there\"}", 1))),
+              ErrorCode::kAlreadyExists);
+    CANDOR_ASSERT_OK(other->Commit());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto latest, other->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->info.version, 1);
+    EXPECT_EQ(latest->document, "{\"by\":\"here\"}");
+    // A publish rolled back with its transaction leaves no version behind.
+    CANDOR_ASSERT_OK(other->Begin());
+    CANDOR_ASSERT_OK(other->PublishProgramVersion(1, Version("{}", 2)));
+    CANDOR_ASSERT_OK(other->Rollback());
+    CANDOR_ASSERT_OK_AND_ASSIGN(latest, store_->LoadLatestProgramVersion());
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->info.version, 1);
+}
+
+// Versions list newest first, without documents, in pages below `before`.
+TEST_P(StoreContractTest, ProgramVersionsListNewestFirstInPages) {
+    for (std::int64_t v = 0; v < 5; ++v) {
+        CANDOR_ASSERT_OK(
+            store_->PublishProgramVersion(v, Version("{}", v, "n" + std::to_string(v + 1))));
+    }
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto first, store_->ListProgramVersions(0, 2));
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(Tie(first[0]), Tie(ProgramVersionInfo{5, At(4), "staff:7", "n5"}));
+    EXPECT_EQ(first[1].version, 4);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto rest, store_->ListProgramVersions(first[1].version, 10));
+    ASSERT_EQ(rest.size(), 3U);
+    EXPECT_EQ(rest[0].version, 3);
+    EXPECT_EQ(rest[2].version, 1);
+    CANDOR_ASSERT_OK_AND_ASSIGN(const auto none, store_->ListProgramVersions(1, 10));
+    EXPECT_TRUE(none.empty());
+}
+
+// --- Counters (schema 9) -----------------------------------------------------------------------
+
+// A counter never added to is 0; counters of another scope or period are others.
+TEST_P(StoreContractTest, CountersLoadInOrderAndStartAtZero) {
+    const std::vector<CounterKey> keys = {{"rule:weekend:member:42", At(0)},
+                                          {"rule:weekend:member:42", At(86400)},
+                                          {"campaign:xmas", FromMicros(0)}};
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(keys));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{0, 0, 0}));
+    CANDOR_ASSERT_OK(store_->AddToCounter(keys[1], 7, 100));
+    CANDOR_ASSERT_OK(store_->AddToCounter(keys[2], 3, 100));
+    CANDOR_ASSERT_OK_AND_ASSIGN(values, store_->LoadCounters(keys));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{0, 7, 3}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(values, store_->LoadCounters({}));
+    EXPECT_TRUE(values.empty());
+}
+
+// A delta applies only while the counter stays at or below max; a refused one changes nothing,
+// and giving back (a negative delta) makes room again.
+TEST_P(StoreContractTest, AddToCounterNeverExceedsMax) {
+    const CounterKey key{"rule:weekend:member:42", At(0)};
+    auto add = [&](std::int64_t delta, std::int64_t max) {
+        auto update = store_->AddToCounter(key, delta, max);
+        EXPECT_TRUE(update.has_value()) << update.error().message;
+        return update ? std::pair(update->is_applied, update->value) : std::pair(false, kMin);
+    };
+    EXPECT_EQ(add(6, 5), std::pair(false, std::int64_t{0}));  // a fresh counter too
+    EXPECT_EQ(add(3, 5), std::pair(true, std::int64_t{3}));
+    EXPECT_EQ(add(2, 5), std::pair(true, std::int64_t{5}));
+    EXPECT_EQ(add(1, 5), std::pair(false, std::int64_t{5}));
+    EXPECT_EQ(add(0, 5), std::pair(true, std::int64_t{5}));
+    EXPECT_EQ(add(1, 6), std::pair(true, std::int64_t{6}));  // the caller's cap may grow
+    EXPECT_EQ(add(-4, 5), std::pair(true, std::int64_t{2}));
+    EXPECT_EQ(add(-7, 5), std::pair(true, std::int64_t{-5}));  // below zero is the caller's call
+    // From below zero a delta above max still fits: only an existing row can take it.
+    EXPECT_EQ(add(12, 10), std::pair(true, std::int64_t{7}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{7}));
+}
+
+// Sums that would leave int64 are refused rather than wrapped; bounds at the ends of int64 work.
+TEST_P(StoreContractTest, AddToCounterRefusesOverflow) {
+    const CounterKey high{"high", FromMicros(0)};
+    const CounterKey low{"low", FromMicros(0)};
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto update, store_->AddToCounter(high, kMax, kMax));
+    EXPECT_TRUE(update.is_applied);
+    EXPECT_EQ(update.value, kMax);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(high, 1, kMax));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, kMax);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(high, -1, kMax));
+    EXPECT_TRUE(update.is_applied);
+    EXPECT_EQ(update.value, kMax - 1);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(low, kMin, 0));
+    EXPECT_TRUE(update.is_applied);
+    EXPECT_EQ(update.value, kMin);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(low, -1, 0));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, kMin);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter(low, 1, kMin));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, kMin);
+    CANDOR_ASSERT_OK_AND_ASSIGN(update, store_->AddToCounter({"fresh", FromMicros(0)}, 1, kMin));
+    EXPECT_FALSE(update.is_applied);
+    EXPECT_EQ(update.value, 0);
+}
+
+// An add belongs to the caller's transaction: rolled back with it, it never happened.
+TEST_P(StoreContractTest, AddToCounterRollsBackWithItsTransaction) {
+    const CounterKey key{"campaign:xmas", FromMicros(0)};
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto update, store_->AddToCounter(key, 4, 10));
+    EXPECT_TRUE(update.is_applied);
+    CANDOR_ASSERT_OK(store_->Savepoint());
+    CANDOR_ASSERT_OK(store_->AddToCounter(key, 5, 10));
+    CANDOR_ASSERT_OK(store_->RollbackToSavepoint());
+    CANDOR_ASSERT_OK(store_->Commit());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{4}));
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK(store_->AddToCounter(key, 6, 10));
+    CANDOR_ASSERT_OK(store_->Rollback());
+    CANDOR_ASSERT_OK_AND_ASSIGN(values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{4}));
+}
+
+// Writers on four connections at once, each adding 1 in its own transactions far more often than
+// the cap allows, take the counter exactly to the cap and never past it.
+TEST_P(StoreContractTest, ConcurrentAddsNeverExceedTheCap) {
+    constexpr std::int64_t kCap = 60;
+    constexpr int kWriters = 4;
+    constexpr int kTriesEach = 30;
+    const CounterKey key{"campaign:budget", FromMicros(0)};
+    std::atomic<std::int64_t> applied{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&] {
+            std::unique_ptr<Store> store = OpenAnother();
+            if (store == nullptr) {
+                return;
+            }
+            for (int i = 0; i < kTriesEach; ++i) {
+                EXPECT_TRUE(store->Begin().has_value());
+                auto update = store->AddToCounter(key, 1, kCap);
+                EXPECT_TRUE(update.has_value());
+                EXPECT_TRUE(store->Commit().has_value());
+                if (update && update->is_applied) {
+                    EXPECT_LE(update->value, kCap);
+                    applied.fetch_add(1);
+                }
+            }
+        });
+    }
+    for (std::thread& writer : writers) {
+        writer.join();
+    }
+    EXPECT_EQ(applied.load(), kCap);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto values, store_->LoadCounters(std::vector<CounterKey>{key}));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{kCap}));
+}
+
+// --- Member facts (schema 9) -------------------------------------------------------------------
+
+auto Tie(const MemberFactsRow& f) {
+    return std::tuple(f.member.value(),
+                      f.purchases_count,
+                      f.visits_count,
+                      f.first_purchase_at,
+                      f.last_purchase_at,
+                      f.last_visit_day,
+                      f.tier,
+                      f.tier_since);
+}
+
+// A member with nothing recorded has zero purchases and visits and no tier.
+TEST_P(StoreContractTest, MemberFactsStartEmpty) {
+    CANDOR_ASSERT_OK_AND_ASSIGN(const MemberFactsRow facts, store_->LoadMemberFacts(MemberId(42)));
+    MemberFactsRow empty;
+    empty.member = MemberId(42);
+    EXPECT_EQ(Tie(facts), Tie(empty));
+}
+
+// Purchases count one each; a visit is a local day later than the last one counted; the first
+// and last purchase times widen to include every purchase, late ones too.
+TEST_P(StoreContractTest, RecordPurchaseCountsPurchasesAndVisits) {
+    const MemberId member(7);
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(1000), 100));
+    CANDOR_ASSERT_OK_AND_ASSIGN(MemberFactsRow facts, store_->LoadMemberFacts(member));
+    EXPECT_EQ(Tie(facts),
+              Tie(MemberFactsRow{member, 1, 1, At(1000), At(1000), 100, "", std::nullopt}));
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(2000), 100));   // the same day
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(90000), 101));  // the next day
+    CANDOR_ASSERT_OK(store_->RecordPurchase(member, At(500), 99));     // late, from an earlier day
+    CANDOR_ASSERT_OK_AND_ASSIGN(facts, store_->LoadMemberFacts(member));
+    EXPECT_EQ(Tie(facts), Tie(MemberFactsRow{member, 4, 2, At(500), At(90000), 101, "", {}}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(const MemberFactsRow other, store_->LoadMemberFacts(MemberId(8)));
+    EXPECT_EQ(other.purchases_count, 0);
+}
+
+// The tier and its time are set on their own, for a member with or without purchases, and the
+// other facts stay; facts roll back with the caller's transaction.
+TEST_P(StoreContractTest, StoreMemberTierKeepsTheOtherFacts) {
+    const MemberId buyer(7);
+    const MemberId newcomer(9);
+    CANDOR_ASSERT_OK(store_->RecordPurchase(buyer, At(1000), 100));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(buyer, "gold", At(1500)));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(newcomer, "silver", At(1600)));
+    CANDOR_ASSERT_OK(store_->RecordPurchase(newcomer, At(1700), 101));
+    CANDOR_ASSERT_OK_AND_ASSIGN(MemberFactsRow facts, store_->LoadMemberFacts(buyer));
+    EXPECT_EQ(Tie(facts),
+              Tie(MemberFactsRow{buyer, 1, 1, At(1000), At(1000), 100, "gold", At(1500)}));
+    CANDOR_ASSERT_OK_AND_ASSIGN(facts, store_->LoadMemberFacts(newcomer));
+    EXPECT_EQ(Tie(facts),
+              Tie(MemberFactsRow{newcomer, 1, 1, At(1700), At(1700), 101, "silver", At(1600)}));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(buyer, std::string_view(), At(1800)));
+    CANDOR_ASSERT_OK(store_->Begin());
+    CANDOR_ASSERT_OK(store_->RecordPurchase(buyer, At(9000), 105));
+    CANDOR_ASSERT_OK(store_->StoreMemberTier(buyer, "platinum", At(9000)));
+    CANDOR_ASSERT_OK(store_->Rollback());
+    CANDOR_ASSERT_OK_AND_ASSIGN(facts, store_->LoadMemberFacts(buyer));
+    EXPECT_EQ(Tie(facts), Tie(MemberFactsRow{buyer, 1, 1, At(1000), At(1000), 100, "", At(1800)}));
+}
+
 // --- SQLite files -----------------------------------------------------------------------------
 
 // Runs `sql` on the SQLite file at `path` through the C API, outside Candor.
@@ -1095,6 +1451,16 @@ std::string RandomBytes(std::uint64_t seed, std::size_t size) {
     return bytes;
 }
 
+// The first `count` migrations as one script, for making a file of an older schema.
+std::string MigrationsScript(std::size_t count) {
+    std::string script;
+    for (std::size_t i = 0; i < count; ++i) {
+        script.append(sqlite::Migrations().at(i).content);
+        script.append(";\n");
+    }
+    return script;
+}
+
 // Opens the Candor database at `path`, creating it; fails the test when that fails.
 std::unique_ptr<Store> OpenOrFail(const std::string& path) {
     auto store = Open(path);
@@ -1109,12 +1475,7 @@ std::unique_ptr<Store> OpenOrFail(const std::string& path) {
 TEST(SqliteStoreFileTest, SchemaFiveLogIsUpgradedOnOpen) {
     TempDir dir;
     const std::string path = dir.File("v5.db");
-    std::string script;
-    for (std::size_t i = 0; i < 5; ++i) {
-        script.append(sqlite::Migrations().at(i).content);
-        script.append(";\n");
-    }
-    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, script));
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, MigrationsScript(5)));
     ASSERT_NO_FATAL_FAILURE(ExecRaw(
         path,
         "PRAGMA application_id = 1130458724; PRAGMA user_version = 5;"
@@ -1144,6 +1505,35 @@ TEST(SqliteStoreFileTest, SchemaFiveLogIsUpgradedOnOpen) {
         CANDOR_ASSERT_OK_AND_ASSIGN(const auto found, store->FindLeafByHash(entry->leaf_hash));
         EXPECT_EQ(found, std::optional<std::uint64_t>(id == 4 ? 0 : id - 1)) << "entry " << id;
     }
+}
+
+// A schema-7 file (before member settings and the program's tables) is upgraded on open: its
+// members keep their rows with the default settings, and the new tables start empty.
+TEST(SqliteStoreFileTest, SchemaSevenFileGainsSettingsAndProgramTables) {
+    TempDir dir;
+    const std::string path = dir.File("v7.db");
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path, MigrationsScript(7)));
+    ASSERT_NO_FATAL_FAILURE(ExecRaw(path,
+                                    "PRAGMA application_id = 1130458724; PRAGMA user_version = 7;"
+                                    "INSERT INTO members (id, public_id, created_at) "
+                                    "VALUES (1, 'm_old', 5);"));
+    auto store = OpenOrFail(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), sqlite::LatestSchemaVersion());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto member, store->FindMemberByPublicId("m_old"));
+    ASSERT_TRUE(member.has_value());
+    EXPECT_EQ(member->created_at, FromMicros(5));
+    EXPECT_EQ(member->settings.language, "");
+    EXPECT_EQ(member->settings.time_zone, "");
+    CANDOR_ASSERT_OK_AND_ASSIGN(const bool updated,
+                                store->UpdateMemberSettings(MemberId(1), {"en", std::nullopt}));
+    EXPECT_TRUE(updated);
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto draft, store->LoadProgramDraft());
+    EXPECT_FALSE(draft.has_value());
+    CANDOR_ASSERT_OK_AND_ASSIGN(auto versions, store->ListProgramVersions(0, 10));
+    EXPECT_TRUE(versions.empty());
+    CANDOR_ASSERT_OK_AND_ASSIGN(const MemberFactsRow facts, store->LoadMemberFacts(MemberId(1)));
+    EXPECT_EQ(facts.purchases_count, 0);
 }
 
 // Open marks a new file as Candor's (application_id "Cand") at the latest schema version.

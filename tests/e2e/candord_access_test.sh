@@ -4,15 +4,16 @@
 # codes come back; a login with the next code reads a member with Cache-Control: no-store; a key
 # over its rate answers 429 with Retry-After; a key of another store is refused (an event, and a
 # capture of a hold placed by a key of s2); a member gets a login, logs in with a cookie, changes
-# the password and the old cookie is refused; the audit log
-# lists the actions; and no token, secret, password or email reaches the log.
+# its own settings (not another member's; its time zone defaults to --time-zone's), changes the
+# password and the old cookie is refused; the audit log lists the actions; keys and staff
+# page by next_cursor; and no token, secret, password or email reaches the log.
 # Usage: candord_access_test.sh PATH_TO_CANDORD PATH_TO_CANDOR
 set -uo pipefail
 candord="$1"
 candor="$2"
 work="$(mktemp -d)"
 source "$(dirname "$0")/candord_lib.sh"
-start_candord 1
+start_candord 1 --time-zone Asia/Vladivostok
 member=m_00000001
 
 # field TEXT NAME: the string value of "NAME":"..." in TEXT.
@@ -97,6 +98,14 @@ curl -s -c "$work/cookies" -o /dev/null -H 'Content-Type: application/json' \
 cookie_read() { curl -s -b "$work/cookies" -o /dev/null -w '%{http_code}' "$base/v1/members/$member/balance"; }
 check "the member reads its balance with the cookie" test "$(cookie_read)" = 200
 member_token="$(field "$(request POST /v1/auth/login "$member_login")" token)"
+check "the deployment's time zone from --time-zone" \
+    grep -q '"time_zone":"Asia/Vladivostok"' <<<"$(as "$member_token" GET "/v1/members/$member")"
+own_patch="$(as "$member_token" PATCH "/v1/members/$member" '{"language":"en"}')"
+check "a member changes its own language: 200" \
+    bash -c "grep -q '^200 ' <<<'$own_patch' && grep -q '\"language\":\"en\"' <<<'$own_patch'"
+request POST /v1/members '{"id":"m_other"}' enrol-other >/dev/null
+check "nor another member's: 404" \
+    grep -q '^404 ' <<<"$(as "$member_token" PATCH /v1/members/m_other '{"language":"en"}')"
 changed="$(as "$member_token" POST /v1/auth/password '{"current_password":"first member pw","new_password":"second member pw"}')"
 check "password changed: 204" grep -q '^204 ' <<<"$changed"
 check "the cookie's session ended with it" test "$(cookie_read)" = 401
@@ -106,6 +115,34 @@ audit="$(request GET /v1/audit)"
 check "audit: staff.create, key.create" \
     bash -c "grep -q '\"action\":\"staff.create\"' <<<'$audit' && grep -q '\"action\":\"key.create\"' <<<'$audit'"
 check "audit: the staff member is the target" grep -q "\"target\":\"$staff_id\"" <<<"$audit"
+# Keys and staff page by next_cursor: every row once, in the order one large page has them.
+# pages PATH FIELD LIMIT: the ids of every page of PATH's FIELD list, one per line, then
+# "pages=N" for the number of pages it took.
+pages() {
+    local cursor="" count=0 answer ids=""
+    while :; do
+        answer="$(request GET "$1?limit=$3${cursor:+&cursor=$cursor}")"
+        grep -q '^200 ' <<<"$answer" || { echo "status $(head -1 <<<"$answer")"; return; }
+        ids+="$(tail -n +2 <<<"$answer" | jq -r ".$2[].id")"$'\n'
+        count=$((count + 1))
+        cursor="$(tail -n +2 <<<"$answer" | jq -r '.next_cursor // empty')"
+        [ -n "$cursor" ] || break
+    done
+    printf '%s' "$ids"
+    echo "pages=$count"
+}
+all_keys="$(request GET '/v1/keys?limit=500' | tail -n +2 | jq -r '.keys[].id')"
+check "keys: five in one page" test "$(wc -l <<<"$all_keys")" -eq 5
+check "keys by twos: the same keys in three pages" \
+    test "$(pages /v1/keys keys 2)" = "$all_keys"$'\n'"pages=3"
+all_staff="$(request GET '/v1/staff' | tail -n +2 | jq -r '.staff[].id')"
+check "staff: two accounts" test "$(wc -l <<<"$all_staff")" -eq 2
+check "staff one by one: the same accounts in two pages" \
+    test "$(pages /v1/staff staff 1)" = "$all_staff"$'\n'"pages=2"
+check "a cursor no page made: 400 naming cursor" \
+    grep -q '"field":"cursor"' <<<"$(request GET '/v1/keys?cursor=nope')"
+check "limit 0: 400 naming limit" grep -q '"field":"limit"' <<<"$(request GET '/v1/staff?limit=0')"
+
 stop_candord
 for secret_text in "$email" "$password" "$secret" "$enrolment" "$staff_token" "$member_token" \
     "${limited_token:16}" "first member pw" "member.e2e@example.com"; do

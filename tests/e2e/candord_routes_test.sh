@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of every ledger route of candord over HTTP: enrol (given and generated ids),
-# read, earn through /v1/events and /v1/events:batch, balance, history paged by next_cursor,
-# hold then partial capture, hold then void, a reversal, an adjustment, idempotent replays, a
+# read, change settings by merge patch, earn through /v1/events and /v1/events:batch, balance,
+# history paged by next_cursor, hold then partial capture, hold then void, a reversal, an adjustment, idempotent replays, a
 # 409 for a reused key with another body, a missing Idempotency-Key, unknown members and
 # validation errors naming their field, /openapi.json; then SIGTERM, and `candor check` passes.
 # Usage: candord_routes_test.sh PATH_TO_CANDORD PATH_TO_CANDOR
@@ -31,7 +31,7 @@ problem() {
 
 # Members.
 enrolled="$(request POST /v1/members '{"id":"m_e2e"}' enrol-1)"
-check "enrol: 201 with the id" has "$enrolled" '^201 ' '"id":"m_e2e","replay":false'
+check "enrol: 201 with the id" has "$enrolled" '^201 ' '"id":"m_e2e"' '"replay":false'
 check "enrol: created_at in RFC 3339 UTC" \
     has "$enrolled" '"created_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"'
 again="$(request POST /v1/members '{"id":"m_e2e"}' enrol-1)"
@@ -53,6 +53,43 @@ check "generated enrol replays to the same id" \
 check "get member: 200" has "$(request GET /v1/members/m_e2e)" '^200 ' '"id":"m_e2e"'
 check "get unknown member: 404 unknown-member" \
     problem "$(request GET /v1/members/m_nobody)" 404 unknown-member ""
+
+# Settings: a JSON merge patch of language and time zone (absent: unchanged, null: the default).
+check "get member: the default settings" \
+    has "$(request GET /v1/members/m_e2e)" '"language":"ru"' '"time_zone":"Europe/Moscow"'
+check "patch language: 200, the time zone unchanged" \
+    has "$(request PATCH /v1/members/m_e2e '{"language":"en"}')" '^200 ' '"language":"en"' \
+    '"time_zone":"Europe/Moscow"'
+check "patch time zone: the language kept" \
+    has "$(request PATCH /v1/members/m_e2e '{"time_zone":"Asia/Yekaterinburg"}')" '^200 ' \
+    '"language":"en"' '"time_zone":"Asia/Yekaterinburg"'
+check "get member shows both" \
+    has "$(request GET /v1/members/m_e2e)" '"language":"en"' '"time_zone":"Asia/Yekaterinburg"'
+check "patch {}: nothing changes" \
+    has "$(request PATCH /v1/members/m_e2e '{}')" '^200 ' '"language":"en"' \
+    '"time_zone":"Asia/Yekaterinburg"'
+check "patch language null: back to the default, the time zone kept" \
+    has "$(request PATCH /v1/members/m_e2e '{"language":null}')" '"language":"ru"' \
+    '"time_zone":"Asia/Yekaterinburg"'
+check "patch an unknown language: 400 naming it" \
+    problem "$(request PATCH /v1/members/m_e2e '{"language":"de"}')" 400 invalid-argument language
+check "patch an unknown time zone: 400 naming it" \
+    problem "$(request PATCH /v1/members/m_e2e '{"time_zone":"Mars/Olympus"}')" 400 invalid-argument time_zone
+check "patch a time zone of the wrong type: 400 naming it" \
+    problem "$(request PATCH /v1/members/m_e2e '{"time_zone":3}')" 400 invalid-argument time_zone
+check "patch an unknown field: 400 naming it" \
+    problem "$(request PATCH /v1/members/m_e2e '{"name":"Anna"}')" 400 invalid-argument name
+check "a refused patch changed nothing" \
+    has "$(request GET /v1/members/m_e2e)" '"language":"ru"' '"time_zone":"Asia/Yekaterinburg"'
+check "patch an unknown member: 404" \
+    problem "$(request PATCH /v1/members/m_nobody '{"language":"en"}')" 404 unknown-member ""
+patched_headers="$(curl -s -D - -o /dev/null -X PATCH "${auth[@]}" \
+    -H 'Content-Type: application/merge-patch+json' --data-binary '{"time_zone":null}' \
+    "$base/v1/members/m_e2e")"
+check "patch as merge-patch+json: 200, not cached" \
+    has "$patched_headers" '^HTTP/1.1 200' '^[Cc]ache-[Cc]ontrol: no-store'
+check "time zone null: the deployment's again" \
+    has "$(request GET /v1/members/m_e2e)" '"time_zone":"Europe/Moscow"'
 
 # Earning.
 earned="$(request POST /v1/events '{"id":"e2e-1","member":"m_e2e","type":"purchase","amount":100000}')"

@@ -53,6 +53,7 @@ enum Sql : std::size_t {
     kFindMember,
     kFindMemberByPublicId,
     kCountMembers,
+    kUpdateMemberSettings,
     kNextSystemAccountId,
     kInsertSystemAccount,
     kFindSystemAccount,
@@ -139,6 +140,20 @@ enum Sql : std::size_t {
     // Leaf keys (schema 6).
     kInsertLeafKey,
     kInsertLeafKeys16,
+    // Program (schema 9).
+    kSaveProgramDraft,
+    kLoadProgramDraft,
+    kPublishProgramVersion,
+    kLatestProgramVersionNumber,
+    kLoadProgramVersion,
+    kLoadLatestProgramVersion,
+    kListProgramVersions,
+    kLoadCounter,
+    kUpsertCounter,
+    kAddToCounter,
+    kLoadMemberFacts,
+    kRecordPurchase,
+    kStoreMemberTier,
     kSqlCount,
 };
 
@@ -150,10 +165,14 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "RELEASE candor_command",
     "ROLLBACK TO candor_command",
     "SELECT COALESCE(MAX(id), 0) + 1 FROM members",
-    "INSERT INTO members (id, public_id, created_at) VALUES (?1, ?2, ?3)",
-    "SELECT id, public_id, created_at FROM members WHERE id = ?1",
-    "SELECT id, public_id, created_at FROM members WHERE public_id = ?1",
+    "INSERT INTO members (id, public_id, created_at, language, time_zone) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT id, public_id, created_at, language, time_zone FROM members WHERE id = ?1",
+    "SELECT id, public_id, created_at, language, time_zone FROM members WHERE public_id = ?1",
     "SELECT COUNT(*) FROM members",
+    // Settings (schema 8): a NULL binding keeps the column's value.
+    "UPDATE members SET language = COALESCE(?2, language), time_zone = COALESCE(?3, time_zone) "
+    "WHERE id = ?1",
     "SELECT COALESCE(MAX(id), 15) + 16 FROM system_accounts",
     "INSERT INTO system_accounts (id, kind, asset, code, allows_negative, shards, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -224,7 +243,8 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "SELECT id, public_id, secret_hash, name, scopes, store_binding, channel_binding, "
     "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys WHERE public_id = ?1",
     "SELECT id, public_id, secret_hash, name, scopes, store_binding, channel_binding, "
-    "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys ORDER BY id",
+    "rate_per_minute, created_at, revoked_at, last_used_at FROM api_keys WHERE id > ?1 "
+    "ORDER BY id LIMIT ?2",
     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
     "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
     "INSERT INTO staff (email_index, display_name, role, password_hash, totp_secret, "
@@ -279,7 +299,7 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     // Audit log and staff administration (schema 4).
     "SELECT id, email_index, display_name, role, password_hash, totp_secret, totp_confirmed, "
     "totp_last_step, failed_logins, locked_until, password_changed_at, created_at, disabled_at "
-    "FROM staff ORDER BY id",
+    "FROM staff WHERE id > ?1 ORDER BY id LIMIT ?2",
     "UPDATE staff SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL",
     "UPDATE staff SET role = ?2 WHERE id = ?1",
     "INSERT INTO audit_log (at, actor_kind, actor_id, action, target, reason, request_id) "
@@ -298,6 +318,47 @@ constexpr std::array<const char*, kSqlCount> kSqlText = {
     "INSERT INTO tree_leaf_keys (prefix, idx) VALUES (?1, ?2), (?3, ?4), (?5, ?6), "
     "(?7, ?8), (?9, ?10), (?11, ?12), (?13, ?14), (?15, ?16), (?17, ?18), (?19, ?20), "
     "(?21, ?22), (?23, ?24), (?25, ?26), (?27, ?28), (?29, ?30), (?31, ?32)",
+    // Program (schema 9).
+    "INSERT INTO program_draft (id, document, updated_at, updated_by) VALUES (1, ?1, ?2, ?3) "
+    "ON CONFLICT (id) DO UPDATE SET document = excluded.document, "
+    "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    "SELECT document, updated_at, updated_by FROM program_draft WHERE id = 1",
+    // Inserts only when ?1 is still the newest version: the check and the insert are one step.
+    "INSERT INTO program_versions (version, document, published_at, published_by, note) "
+    "SELECT ?1 + 1, ?2, ?3, ?4, ?5 "
+    "WHERE (SELECT COALESCE(MAX(version), 0) FROM program_versions) = ?1",
+    "SELECT COALESCE(MAX(version), 0) FROM program_versions",
+    "SELECT version, published_at, published_by, note, document FROM program_versions "
+    "WHERE version = ?1",
+    "SELECT version, published_at, published_by, note, document FROM program_versions "
+    "ORDER BY version DESC LIMIT 1",
+    "SELECT version, published_at, published_by, note FROM program_versions "
+    "WHERE version < ?1 ORDER BY version DESC LIMIT ?2",
+    "SELECT value FROM counters WHERE scope = ?1 AND period_start = ?2",
+    // ?3 is the delta; the update applies only while ?4 <= value <= ?5 (AddToCounter).
+    "INSERT INTO counters (scope, period_start, value) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (scope, period_start) DO UPDATE SET value = counters.value + excluded.value "
+    "WHERE counters.value BETWEEN ?4 AND ?5 RETURNING value",
+    "UPDATE counters SET value = value + ?3 "
+    "WHERE scope = ?1 AND period_start = ?2 AND value BETWEEN ?4 AND ?5 RETURNING value",
+    "SELECT member_id, purchases_count, visits_count, first_purchase_at, last_purchase_at, "
+    "last_visit_day, tier, tier_since FROM member_facts WHERE member_id = ?1",
+    // ?2 is the purchase time, ?3 its local day. Every right-hand side reads the row as it was.
+    "INSERT INTO member_facts (member_id, purchases_count, visits_count, first_purchase_at, "
+    "last_purchase_at, last_visit_day, tier, tier_since) VALUES (?1, 1, 1, ?2, ?2, ?3, '', NULL) "
+    "ON CONFLICT (member_id) DO UPDATE SET "
+    "purchases_count = member_facts.purchases_count + 1, "
+    "visits_count = member_facts.visits_count + CASE WHEN member_facts.last_visit_day IS NULL "
+    "OR ?3 > member_facts.last_visit_day THEN 1 ELSE 0 END, "
+    "first_purchase_at = CASE WHEN member_facts.first_purchase_at IS NULL "
+    "OR ?2 < member_facts.first_purchase_at THEN ?2 ELSE member_facts.first_purchase_at END, "
+    "last_purchase_at = CASE WHEN member_facts.last_purchase_at IS NULL "
+    "OR ?2 > member_facts.last_purchase_at THEN ?2 ELSE member_facts.last_purchase_at END, "
+    "last_visit_day = CASE WHEN member_facts.last_visit_day IS NULL "
+    "OR ?3 > member_facts.last_visit_day THEN ?3 ELSE member_facts.last_visit_day END",
+    "INSERT INTO member_facts (member_id, purchases_count, visits_count, tier, tier_since) "
+    "VALUES (?1, 0, 0, ?2, ?3) ON CONFLICT (member_id) DO UPDATE SET "
+    "tier = excluded.tier, tier_since = excluded.tier_since",
 };
 
 // A prepared statement in use: binds values, steps, reads columns, and resets itself when it
@@ -319,9 +380,14 @@ public:
         return *this;
     }
 
+    // Binds a text; an empty one is '' even from a default string_view (a null pointer would
+    // bind NULL).
     Query& Bind(int index, std::string_view text) {
-        sqlite3_bind_text(
-            stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt_,
+                          index,
+                          text.data() == nullptr ? "" : text.data(),
+                          static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT);
         return *this;
     }
 
@@ -339,6 +405,15 @@ public:
                           bytes.empty() ? &kNoBytes : bytes.data(),
                           static_cast<int>(bytes.size()),
                           SQLITE_TRANSIENT);
+        return *this;
+    }
+
+    // Binds a text, or NULL when unset.
+    Query& BindOptional(int index, const std::optional<std::string>& text) {
+        if (text.has_value()) {
+            return Bind(index, std::string_view(*text));
+        }
+        sqlite3_bind_null(stmt_, index);
         return *this;
     }
 
@@ -409,7 +484,8 @@ private:
 };
 
 MemberRow ReadMember(const Query& q) {
-    return MemberRow{MemberId(q.Int(0)), q.Text(1), FromMicros(q.Int(2))};
+    return MemberRow{
+        MemberId(q.Int(0)), q.Text(1), FromMicros(q.Int(2)), MemberSettings{q.Text(3), q.Text(4)}};
 }
 
 SystemAccountRow ReadSystemAccount(const Query& q) {
@@ -556,6 +632,14 @@ TreeHeadRow ReadTreeHead(const Query& q) {
                        q.Blob(4)};
 }
 
+ProgramVersionInfo ReadProgramVersionInfo(const Query& q) {
+    return ProgramVersionInfo{q.Int(0), FromMicros(q.Int(1)), q.Text(2), q.Text(3)};
+}
+
+ProgramVersionRow ReadProgramVersion(const Query& q) {
+    return ProgramVersionRow{ReadProgramVersionInfo(q), q.Text(4)};
+}
+
 TreeNodeRow ReadTreeNode(const Query& q) {
     return TreeNodeRow{
         static_cast<int>(q.Int(0)), static_cast<std::uint64_t>(q.Int(1)), q.DigestAt(2)};
@@ -642,7 +726,11 @@ public:
 
     Status InsertMember(const MemberRow& member) override {
         auto q = Use(kInsertMember);
-        q.Bind(1, member.id.value()).Bind(2, member.public_id).Bind(3, ToMicros(member.created_at));
+        q.Bind(1, member.id.value())
+            .Bind(2, member.public_id)
+            .Bind(3, ToMicros(member.created_at))
+            .Bind(4, member.settings.language)
+            .Bind(5, member.settings.time_zone);
         return q.Run();
     }
 
@@ -663,6 +751,13 @@ public:
         CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
         CANDOR_ASSERT(row);
         return q.Int(0);
+    }
+
+    Result<bool> UpdateMemberSettings(MemberId id, const MemberSettingsUpdate& update) override {
+        auto q = Use(kUpdateMemberSettings);
+        q.Bind(1, id.value()).BindOptional(2, update.language).BindOptional(3, update.time_zone);
+        CANDOR_TRY(q.Run());
+        return q.Changes() == 1;
     }
 
     Result<AccountId> NextSystemAccountId() override {
@@ -1041,8 +1136,9 @@ public:
         return One<ApiKeyRow>(q, ReadApiKey);
     }
 
-    Result<std::vector<ApiKeyRow>> ListApiKeys() override {
+    Result<std::vector<ApiKeyRow>> ListApiKeys(ApiKeyId after, std::size_t limit) override {
         auto q = Use(kListApiKeys);
+        q.Bind(1, after.value()).Bind(2, Limit(limit));
         return All<ApiKeyRow>(q, ReadApiKey);
     }
 
@@ -1088,8 +1184,9 @@ public:
         return q.Run();
     }
 
-    Result<std::vector<StaffRow>> ListStaff() override {
+    Result<std::vector<StaffRow>> ListStaff(StaffId after, std::size_t limit) override {
         auto q = Use(kListStaff);
+        q.Bind(1, after.value()).Bind(2, Limit(limit));
         return All<StaffRow>(q, ReadStaff);
     }
 
@@ -1338,6 +1435,148 @@ public:
         });
     }
 
+    Status SaveProgramDraft(const ProgramDraftRow& draft) override {
+        auto q = Use(kSaveProgramDraft);
+        q.Bind(1, draft.document).Bind(2, ToMicros(draft.updated_at)).Bind(3, draft.updated_by);
+        return q.Run();
+    }
+
+    Result<std::optional<ProgramDraftRow>> LoadProgramDraft() override {
+        auto q = Use(kLoadProgramDraft);
+        return One<ProgramDraftRow>(q, [](const Query& row) {
+            return ProgramDraftRow{row.Text(0), FromMicros(row.Int(1)), row.Text(2)};
+        });
+    }
+
+    Result<std::int64_t> PublishProgramVersion(std::int64_t latest,
+                                               const ProgramVersionRow& version) override {
+        if (latest < 0 || latest == INT64_MAX) {
+            return MakeError(ErrorCode::kInvalidArgument, "no program version has this number");
+        }
+        {
+            auto q = Use(kPublishProgramVersion);
+            q.Bind(1, latest)
+                .Bind(2, version.document)
+                .Bind(3, ToMicros(version.info.published_at))
+                .Bind(4, version.info.published_by)
+                .Bind(5, version.info.note);
+            CANDOR_TRY(q.Run());
+            if (q.Changes() == 1) {
+                return latest + 1;
+            }
+        }
+        // Nothing was inserted: tell a lost race from a number that was never published.
+        auto q = Use(kLatestProgramVersionNumber);
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        CANDOR_ASSERT(row);
+        if (q.Int(0) > latest) {
+            return MakeError(ErrorCode::kAlreadyExists,
+                             fmt::format("program version {} was published meanwhile", latest + 1));
+        }
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("program version {} was never published", latest));
+    }
+
+    Result<std::optional<ProgramVersionRow>> LoadProgramVersion(std::int64_t version) override {
+        auto q = Use(kLoadProgramVersion);
+        q.Bind(1, version);
+        return One<ProgramVersionRow>(q, ReadProgramVersion);
+    }
+
+    Result<std::optional<ProgramVersionRow>> LoadLatestProgramVersion() override {
+        auto q = Use(kLoadLatestProgramVersion);
+        return One<ProgramVersionRow>(q, ReadProgramVersion);
+    }
+
+    Result<std::vector<ProgramVersionInfo>> ListProgramVersions(std::int64_t before,
+                                                                std::size_t limit) override {
+        auto q = Use(kListProgramVersions);
+        q.Bind(1, before > 0 ? before : INT64_MAX).Bind(2, Limit(limit));
+        return All<ProgramVersionInfo>(q, ReadProgramVersionInfo);
+    }
+
+    Result<std::vector<std::int64_t>> LoadCounters(std::span<const CounterKey> keys) override {
+        std::vector<std::int64_t> values;
+        values.reserve(keys.size());
+        for (const CounterKey& key : keys) {
+            CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
+            values.push_back(value);
+        }
+        return values;
+    }
+
+    Result<CounterUpdate> AddToCounter(const CounterKey& key,
+                                       std::int64_t delta,
+                                       std::int64_t max) override {
+        // The add applies while low <= value <= high: then value + delta fits int64 and is at most
+        // `max`. Bounds beyond int64 are clamped; a high below every int64 refuses every value.
+        const Int128 high = Int128{max} - delta;
+        const Int128 low = Int128{INT64_MIN} - delta;
+        if (high < INT64_MIN) {
+            CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
+            return CounterUpdate{false, value};
+        }
+        const auto bound = [](Int128 v) {
+            return v < INT64_MIN   ? INT64_MIN
+                   : v > INT64_MAX ? INT64_MAX
+                                   : static_cast<std::int64_t>(v);
+        };
+        // A counter without a row is 0: when 0 may take the delta, one upsert adds it either way;
+        // otherwise only an existing row (say, below 0 after a give-back) can.
+        const bool may_insert = Int128{0} <= high;
+        std::optional<std::int64_t> applied;
+        {
+            auto q = Use(may_insert ? kUpsertCounter : kAddToCounter);
+            q.Bind(1, key.scope)
+                .Bind(2, ToMicros(key.period_start))
+                .Bind(3, delta)
+                .Bind(4, bound(low))
+                .Bind(5, bound(high));
+            // The write happens at the first step, which also yields the RETURNING row.
+            CANDOR_ASSIGN_OR_RETURN(
+                applied, One<std::int64_t>(q, [](const Query& row) { return row.Int(0); }));
+        }
+        if (applied) {
+            return CounterUpdate{true, *applied};
+        }
+        CANDOR_ASSIGN_OR_RETURN(const std::int64_t value, LoadCounter(key));
+        return CounterUpdate{false, value};
+    }
+
+    Result<MemberFactsRow> LoadMemberFacts(MemberId member) override {
+        auto q = Use(kLoadMemberFacts);
+        q.Bind(1, member.value());
+        CANDOR_ASSIGN_OR_RETURN(
+            std::optional<MemberFactsRow> facts, One<MemberFactsRow>(q, [](const Query& row) {
+                return MemberFactsRow{
+                    MemberId(row.Int(0)),
+                    row.Int(1),
+                    row.Int(2),
+                    OptionalTime(row, 3),
+                    OptionalTime(row, 4),
+                    row.IsNull(5) ? std::nullopt : std::optional<std::int64_t>(row.Int(5)),
+                    row.Text(6),
+                    OptionalTime(row, 7)};
+            }));
+        if (!facts) {
+            facts.emplace();
+            facts->member = member;
+        }
+        return std::move(*facts);
+    }
+
+    Status RecordPurchase(MemberId member, Timestamp at, std::int64_t local_day) override {
+        auto q = Use(kRecordPurchase);
+        q.Bind(1, member.value()).Bind(2, ToMicros(at)).Bind(3, local_day);
+        return q.Run();
+    }
+
+    Status StoreMemberTier(MemberId member, std::string_view tier, Timestamp since) override {
+        auto q = Use(kStoreMemberTier);
+        q.Bind(1, member.value()).Bind(2, tier).Bind(3, ToMicros(since));
+        return q.Run();
+    }
+
 private:
     Status Exec(const std::string& sql) {
         char* message = nullptr;
@@ -1437,6 +1676,14 @@ private:
     }
 
     Query Use(Sql sql) { return Query(db_, statements_.at(sql)); }
+
+    Result<std::int64_t> LoadCounter(const CounterKey& key) {
+        auto q = Use(kLoadCounter);
+        q.Bind(1, key.scope).Bind(2, ToMicros(key.period_start));
+        CANDOR_ASSIGN_OR_RETURN(const std::optional<std::int64_t> value,
+                                One<std::int64_t>(q, [](const Query& row) { return row.Int(0); }));
+        return value.value_or(0);
+    }
 
     Status Plain(Sql sql) {
         auto q = Use(sql);
