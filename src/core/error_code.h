@@ -101,7 +101,13 @@ namespace candor {
       "schema-too-old",                                                                           \
       500,                                                                                        \
       false,                                                                                      \
-      "The database needs a migration: open it read-write once.")
+      "The database needs a migration: open it read-write once.")                                \
+    X(kInvalidRule, "invalid-rule", 422, false, "A rule does not parse or type-check.")          \
+    X(kRuleEvaluation,                                                                            \
+      "rule-evaluation-failed",                                                                   \
+      422,                                                                                        \
+      false,                                                                                      \
+      "A rule failed while evaluating (division by zero or overflow).")
 
 enum class ErrorCode : std::uint8_t {
 #define CANDOR_ERROR_ENUM(name, slug, status, retryable, meaning) name,

@@ -134,4 +134,14 @@ inline constexpr std::int64_t kSequenceIntervalMs = 1'000;
 // Entries one GET /v1/transparency/entries answers.
 inline constexpr std::size_t kTransparencyEntriesPageMax = 1'000;
 
+// Rules (program/rules): bytes of one expression's source; levels of nesting (parentheses,
+// calls, list literals and operators: the parser, checker and evaluator recurse once per level,
+// so this bounds their stack; a chain of && or || counts one level); syntax nodes of one
+// expression; elements of one list literal. Evaluation needs no loop bound of its own: the
+// only loops are the list macros (any, all, sum, ...) over the finite lists of an activation.
+inline constexpr std::size_t kRuleSourceBytesMax = std::size_t{16} * 1024;
+inline constexpr std::size_t kRuleDepthMax = 32;
+inline constexpr std::size_t kRuleNodesMax = 2'048;
+inline constexpr std::size_t kRuleListElementsMax = 1'000;
+
 }  // namespace candor::limits
