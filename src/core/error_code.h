@@ -101,8 +101,8 @@ namespace candor {
       "schema-too-old",                                                                           \
       500,                                                                                        \
       false,                                                                                      \
-      "The database needs a migration: open it read-write once.")                                \
-    X(kInvalidRule, "invalid-rule", 422, false, "A rule does not parse or type-check.")          \
+      "The database needs a migration: open it read-write once.")                                 \
+    X(kInvalidRule, "invalid-rule", 422, false, "A rule does not parse or type-check.")           \
     X(kRuleEvaluation,                                                                            \
       "rule-evaluation-failed",                                                                   \
       422,                                                                                        \

@@ -84,8 +84,8 @@ struct Value {
     bool is_set = false;
 
     union {
-        bool boolean = false;
-        std::int64_t integer;  // kInt, kDecimal (micro-units), kTimestamp, kDuration (us)
+        bool boolean;
+        std::int64_t integer;          // kInt, kDecimal (micro-units), kTimestamp, kDuration (us)
         std::string_view string;       // kString
         std::span<const Value> items;  // kList elements, or kRecord fields in declaration order
     };
@@ -125,10 +125,10 @@ struct Value {
         return result;
     }
 
-    Value() = default;
+    Value() : boolean(false) {}
 
 private:
-    explicit Value(Kind value_kind) : kind(value_kind), is_set(true) {}
+    explicit Value(Kind value_kind) : kind(value_kind), is_set(true), boolean(false) {}
 
     static Value Integer(Kind value_kind, std::int64_t value) {
         Value result(value_kind);
