@@ -107,8 +107,8 @@ inline constexpr std::size_t kMemberReferenceBytesMax = 256;
 inline constexpr std::int64_t kEventAmountMax = 10'000'000'000'000;
 
 // A program's definition (program/): bytes of its JSON; earn rules (campaign rules included),
-// campaigns, rule groups and tiers in it; bytes of an id (rule, group, campaign, tier, budget
-// code), of a name in one language, and of one expression's source.
+// campaigns, rule groups and tiers in it; bytes of an id (rule, group, campaign, tier) and of a
+// name in one language. Expressions have the rules' own limits (kRuleSourceBytesMax, ...).
 inline constexpr std::size_t kProgramBytesMax = std::size_t{1024} * 1024;
 inline constexpr std::size_t kProgramRulesMax = 256;
 inline constexpr std::size_t kProgramCampaignsMax = 64;
@@ -116,7 +116,6 @@ inline constexpr std::size_t kProgramGroupsMax = 64;
 inline constexpr std::size_t kProgramTiersMax = 16;
 inline constexpr std::size_t kProgramIdBytesMax = 32;
 inline constexpr std::size_t kProgramNameBytesMax = 200;
-inline constexpr std::size_t kProgramExpressionBytesMax = 4096;
 
 // Journal entries the sequencer integrates into the transparency log per transaction (and per
 // signed tree head).

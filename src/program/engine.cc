@@ -1,0 +1,722 @@
+// Evaluate: one event, one member, one program version -> a Decision. Everything an earning
+// depends on comes in as arguments, so a simulation and the real earning are the same call.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+
+#include "core/amount.h"
+#include "core/json.h"
+#include "core/limits.h"
+#include "program/internal.h"
+
+namespace candor::program {
+namespace {
+
+using rules::Kind;
+using rules::Value;
+
+constexpr std::int64_t kMicro = 1'000'000;
+
+// The values the rules read, built on the stack without allocating (but for the member's
+// segments). Holds pointers into itself and into the event and facts: neither copied nor moved.
+struct Activation {
+    std::array<Value, kEventSlots> event{};
+    std::array<std::array<Value, kItemSlots>, limits::kEventItemsMax> item_fields{};
+    std::array<Value, limits::kEventItemsMax> items{};
+    std::array<Value, kMemberSlots> member{};
+    std::vector<Value> segments;
+    std::array<Value, 3> variables{};
+
+    std::span<const Value> Variables() const { return {variables.data(), 2}; }
+
+    std::span<const Value> ItemVariables(std::size_t item) {
+        variables[kVariableItem] = items[item];
+        return {variables.data(), 3};
+    }
+};
+
+Value OptionalString(const std::string& text) {
+    return text.empty() ? Value::Unset(Kind::kString) : Value::String(text);
+}
+
+Value OptionalTime(Timestamp t) {
+    return ToMicros(t) == 0 ? Value::Unset(Kind::kTimestamp) : Value::Time(ToMicros(t));
+}
+
+bool HasAmountField(EventType type) {
+    return type == EventType::kPurchase || type == EventType::kRefund || type == EventType::kBet ||
+           type == EventType::kGameRound || type == EventType::kCustom;
+}
+
+void FillActivation(const Event& event, const MemberFacts& facts, bool is_birthday, Activation* a) {
+    a->event[kEventType] = Value::String(Name(event.type));
+    a->event[kEventAmount] = HasAmountField(event.type) && event.amount > 0
+                                 ? Value::Int(event.amount)
+                                 : Value::Unset(Kind::kInt);
+    a->event[kEventCurrency] = OptionalString(event.currency);
+    a->event[kEventChannel] = OptionalString(event.channel);
+    a->event[kEventStore] = OptionalString(event.store);
+    a->event[kEventTime] = Value::Time(ToMicros(event.occurred_at));
+    const std::size_t count = std::min(event.items.size(), limits::kEventItemsMax);
+    for (std::size_t i = 0; i < count; ++i) {
+        const Item& item = event.items[i];
+        auto& fields = a->item_fields[i];
+        fields[kItemSku] = OptionalString(item.sku);
+        fields[kItemCategory] = OptionalString(item.category);
+        fields[kItemQty] = Value::Int(item.qty);
+        fields[kItemAmount] = Value::Int(item.amount);
+        a->items[i] = Value::Record(fields);
+    }
+    a->event[kEventItems] = count == 0
+                                ? Value::Unset(Kind::kList)
+                                : Value::List(std::span<const Value>(a->items.data(), count));
+    a->event[kEventOriginal] = OptionalString(event.original);
+    a->event[kEventGame] = OptionalString(event.game);
+    const bool is_gaming = event.type == EventType::kBet || event.type == EventType::kGameRound;
+    a->event[kEventWin] = is_gaming ? Value::Int(event.win) : Value::Unset(Kind::kInt);
+    a->event[kEventRating] = event.rating > 0 ? Value::Int(event.rating) : Value::Unset(Kind::kInt);
+    a->event[kEventSurvey] = OptionalString(event.survey);
+    a->event[kEventName] = OptionalString(event.name);
+
+    a->member[kMemberTier] = OptionalString(facts.tier);
+    a->member[kMemberPurchasesCount] = Value::Int(facts.purchases_count);
+    a->member[kMemberVisitsCount] = Value::Int(facts.visits_count);
+    a->member[kMemberStatusPoints] = Value::Int(facts.status_points);
+    a->member[kMemberPointsBalance] = Value::Int(facts.points_balance);
+    a->member[kMemberSpendTotal] = Value::Int(facts.spend_total);
+    a->member[kMemberEnrolledAt] = OptionalTime(facts.enrolled_at);
+    a->member[kMemberLastPurchaseAt] = OptionalTime(facts.last_purchase_at);
+    a->member[kMemberTimeZone] = OptionalString(facts.time_zone);
+    a->member[kMemberIsBirthday] =
+        facts.birthday.empty() ? Value::Unset(Kind::kBool) : Value::Bool(is_birthday);
+    if (!facts.segments.empty()) {
+        a->segments.reserve(facts.segments.size());
+        for (const std::string& segment : facts.segments) {
+            a->segments.push_back(Value::String(segment));
+        }
+    }
+    a->member[kMemberSegments] = Value::List(a->segments);
+
+    a->variables[kVariableEvent] = Value::Record(a->event);
+    a->variables[kVariableMember] = Value::Record(a->member);
+    a->variables[kVariableItem] = Value::Unset(Kind::kRecord);
+}
+
+// Whether a member born on facts.birthday ("MM-DD") has their birthday on the local day; a
+// 29 February birthday falls on 28 February in other years.
+bool IsBirthday(std::string_view birthday, const LocalTime& local) {
+    if (birthday.size() != 5 || birthday[2] != '-') {
+        return false;
+    }
+    const auto digits = [&](std::size_t at) {
+        return static_cast<unsigned>((birthday[at] - '0') * 10 + (birthday[at + 1] - '0'));
+    };
+    unsigned month = digits(0);
+    unsigned day = digits(3);
+    const bool is_leap = std::chrono::year(local.year).is_leap();
+    if (month == 2 && day == 29 && !is_leap) {
+        day = 28;
+    }
+    return local.month == month && local.month_day == day;
+}
+
+bool InWindow(const Window& window, const LocalTime& local) {
+    if (window.days != 0 && (window.days & (1U << (local.weekday - 1))) == 0) {
+        return false;
+    }
+    if (window.hours_from >= 0) {
+        const int minute = local.minute_of_day;
+        const bool in_hours = window.hours_from < window.hours_to
+                                  ? window.hours_from <= minute && minute < window.hours_to
+                                  : minute >= window.hours_from || minute < window.hours_to;
+        if (!in_hours) {
+            return false;
+        }
+    }
+    if (window.dates) {
+        const std::int64_t from = window.dates->from.minutes;
+        const std::int64_t to = window.dates->to.has_time ? window.dates->to.minutes
+                                                          : window.dates->to.minutes + 24 * 60;
+        if (local.minutes < from || local.minutes >= to) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// num/den rounded per the policy; false when it does not fit int64. REQUIRES: num >= 0, den > 0.
+bool RoundQuotient(Int128 num, Int128 den, Rounding rounding, std::int64_t* out) {
+    Int128 quotient = num / den;
+    const Int128 remainder = num % den;
+    if (rounding == Rounding::kCeil && remainder != 0) {
+        quotient += 1;
+    } else if (rounding == Rounding::kRound && remainder * 2 >= den) {
+        quotient += 1;
+    }
+    if (quotient > INT64_MAX) {
+        return false;
+    }
+    *out = static_cast<std::int64_t>(quotient);
+    return true;
+}
+
+// The value of counter `key` as given plus what this event already added.
+struct Pending {
+    std::vector<CounterIncrement> entries;
+
+    std::int64_t Get(std::string_view key) const {
+        for (const CounterIncrement& entry : entries) {
+            if (entry.key == key) {
+                return entry.delta;
+            }
+        }
+        return 0;
+    }
+
+    void Add(std::string_view key, std::int64_t delta) {
+        for (CounterIncrement& entry : entries) {
+            if (entry.key == key) {
+                entry.delta += delta;
+                return;
+            }
+        }
+        entries.push_back({std::string(key), delta});
+    }
+};
+
+std::int64_t Lookup(const std::map<std::string, std::int64_t, std::less<>>& map,
+                    std::string_view key) {
+    const auto it = map.find(key);
+    return it == map.end() ? 0 : it->second;
+}
+
+// Calls visit(key, cap) for each per-member counter of `caps` under `prefix` (no per_event).
+template <class Visit>
+void ForEachCounter(const Caps& caps,
+                    std::string_view prefix,
+                    const LocalTime& local,
+                    Visit&& visit) {
+    const std::array<std::pair<std::string_view, std::int64_t>, 4> periods = {{
+        {"day", caps.day},
+        {"week", caps.week},
+        {"month", caps.month},
+        {"total", caps.total},
+    }};
+    for (const auto& [period, cap] : periods) {
+        if (cap > 0) {
+            visit(CounterKey(prefix, period, local), cap);
+        }
+    }
+}
+
+// The planned amount of one rule before caps, and how it was computed.
+struct Planned {
+    std::int64_t amount = 0;
+    std::int64_t base = 0;
+    std::int64_t units = 0;
+    std::size_t items_matched = 0;
+    std::int64_t tier_multiplier_micro = kMicro;
+    bool tier_applied = false;
+    Reason reason = Reason::kZeroAmount;  // when amount is 0
+    std::string detail;
+    std::string formula;  // "150000 × 1/100 × 2 → 3000 (floor)"
+};
+
+class Engine {
+public:
+    Engine(const Program& program,
+           const Event& event,
+           const MemberFacts& facts,
+           const Counters& counters,
+           const EvaluateOptions& options)
+        : program_(program),
+          compiled_(program.compiled()),
+          event_(event),
+          facts_(facts),
+          counters_(counters),
+          options_(options) {}
+
+    Result<Decision> Run();
+
+private:
+    void Skip(std::size_t rule, Reason reason, std::string detail = {}) {
+        decision_.skipped.push_back({rule, reason, std::move(detail), {}});
+    }
+
+    void AddIncrement(std::string key, std::int64_t delta) {
+        for (CounterIncrement& increment : decision_.increments) {
+            if (increment.key == key) {
+                increment.delta += delta;
+                return;
+            }
+        }
+        decision_.increments.push_back({std::move(key), delta});
+    }
+
+    // kOutsideSchedule, kNotTargeted or kError when campaign `index` does not apply; else
+    // std::nullopt. Decided once per campaign and event.
+    std::optional<std::pair<Reason, std::string>> CampaignBlocks(std::size_t index);
+    bool PlanAmount(const CompiledRule& rule, Planned* planned);
+    // Limits `amount` by the rule's and its campaign's caps and the budget.
+    std::int64_t Limit(const CompiledRule& rule,
+                       std::int64_t amount,
+                       std::string* limited_by,
+                       Reason* reason);
+    void Fire(const CompiledRule& rule,
+              const Planned& planned,
+              std::int64_t amount,
+              std::string limited_by);
+    void TraceRule(const CompiledRule& rule, const Planned& planned, Posting* posting);
+    void BuildCredits();
+
+    const Program& program_;
+    const Compiled& compiled_;
+    const Event& event_;
+    const MemberFacts& facts_;
+    const Counters& counters_;
+    const EvaluateOptions& options_;
+    Activation activation_;
+    LocalTime local_;
+    const Tier* tier_ = nullptr;
+    std::array<std::int8_t, limits::kProgramCampaignsMax> campaign_state_{};
+    std::array<std::optional<std::pair<Reason, std::string>>, limits::kProgramCampaignsMax>
+        campaign_block_{};
+    Pending pending_;  // counters, per-event campaign totals and budgets used by this event
+    Decision decision_;
+};
+
+std::optional<std::pair<Reason, std::string>> Engine::CampaignBlocks(std::size_t index) {
+    if (campaign_state_[index] != 0) {
+        return campaign_block_[index];
+    }
+    campaign_state_[index] = 1;
+    const CompiledCampaign& campaign = compiled_.campaigns[index];
+    if (local_.minutes < campaign.from_minutes || local_.minutes >= campaign.to_minutes) {
+        campaign_block_[index] = {Reason::kOutsideSchedule, campaign.campaign->id};
+    } else if (campaign.target) {
+        auto target = campaign.target->Evaluate(activation_.Variables());
+        if (!target) {
+            campaign_block_[index] = {Reason::kError, target.error().message};
+        } else if (!target->boolean) {
+            campaign_block_[index] = {Reason::kNotTargeted, campaign.campaign->id};
+        }
+    }
+    return campaign_block_[index];
+}
+
+bool Engine::PlanAmount(const CompiledRule& compiled, Planned* planned) {
+    const Rule& rule = *compiled.rule;
+    const Earn& earn = rule.earn;
+    planned->base = event_.amount;
+    planned->units = 1;
+    if (earn.base == EarnBase::kNet) {
+        planned->base = std::max<std::int64_t>(0, event_.amount - event_.win);
+    }
+    if (compiled.items) {
+        planned->base = 0;
+        planned->units = 0;
+        const std::size_t count = std::min(event_.items.size(), limits::kEventItemsMax);
+        for (std::size_t i = 0; i < count; ++i) {
+            auto match = compiled.items->Evaluate(activation_.ItemVariables(i));
+            if (!match) {
+                planned->reason = Reason::kError;
+                planned->detail = match.error().message;
+                return false;
+            }
+            if (match->boolean) {
+                ++planned->items_matched;
+                planned->base += event_.items[i].amount;
+                planned->units += event_.items[i].qty;
+            }
+        }
+        if (planned->items_matched == 0) {
+            planned->reason = Reason::kNoMatchingItems;
+            return false;
+        }
+    }
+    Int128 num = 0;
+    Int128 den = 1;
+    std::string formula;
+    switch (earn.kind) {
+        case EarnKind::kRate:
+            num = static_cast<Int128>(planned->base) * earn.points;
+            den = earn.per;
+            formula = std::to_string(planned->base) + " × " + std::to_string(earn.points) + "/" +
+                      std::to_string(earn.per);
+            break;
+        case EarnKind::kPercent:
+            num = static_cast<Int128>(planned->base) * earn.percent_micro;
+            den = 100 * kMicro;
+            formula =
+                std::to_string(planned->base) + " × " + FormatDecimal(earn.percent_micro) + "%";
+            break;
+        case EarnKind::kFixed:
+            num = static_cast<Int128>(earn.points) * planned->units;
+            formula = std::to_string(earn.points) +
+                      (compiled.items ? " × " + std::to_string(planned->units) : "");
+            break;
+        case EarnKind::kExpression: {
+            auto value = compiled.amount->Evaluate(activation_.Variables());
+            if (!value) {
+                planned->reason = Reason::kError;
+                planned->detail = value.error().message;
+                return false;
+            }
+            num = value->integer;
+            den = value->kind == Kind::kDecimal ? kMicro : 1;
+            formula = value->kind == Kind::kDecimal ? FormatDecimal(value->integer)
+                                                    : std::to_string(value->integer);
+            break;
+        }
+    }
+    // Every factor is bounded (amounts by kEventAmountMax, rates, percentages and multipliers by
+    // the checks in compile.cc), but an expression's value is not: check each product.
+    bool fits = !__builtin_mul_overflow(num, static_cast<Int128>(earn.multiplier_micro), &num);
+    den *= kMicro;
+    if (earn.multiplier_micro != kMicro) {
+        formula += " × " + FormatDecimal(earn.multiplier_micro);
+    }
+    if (earn.tier_multiplier && tier_ != nullptr) {
+        planned->tier_multiplier_micro = tier_->multiplier_micro;
+        planned->tier_applied = true;
+        fits = fits &&
+               !__builtin_mul_overflow(num, static_cast<Int128>(tier_->multiplier_micro), &num);
+        den *= kMicro;
+        formula += " × " + FormatDecimal(tier_->multiplier_micro) + " (" + tier_->id + ")";
+    }
+    if (num <= 0) {
+        planned->reason = Reason::kZeroAmount;
+        return false;
+    }
+    if (!fits || !RoundQuotient(num, den, compiled_.definition.rounding, &planned->amount)) {
+        planned->reason = Reason::kError;
+        planned->detail = "the amount does not fit in 64 bits";
+        return false;
+    }
+    if (planned->amount == 0) {
+        planned->reason = Reason::kZeroAmount;
+        return false;
+    }
+    planned->formula = formula + " → " + std::to_string(planned->amount) + " (" +
+                       std::string(Name(compiled_.definition.rounding)) + ")";
+    return true;
+}
+
+std::int64_t Engine::Limit(const CompiledRule& compiled,
+                           std::int64_t amount,
+                           std::string* limited_by,
+                           Reason* reason) {
+    const Rule& rule = *compiled.rule;
+    const auto cap_to = [&](std::int64_t remaining, std::string key, Reason why) {
+        remaining = std::max<std::int64_t>(0, remaining);
+        if (remaining < amount) {
+            amount = remaining;
+            *limited_by = std::move(key);
+            *reason = why;
+        }
+    };
+    if (rule.caps.per_event > 0) {
+        cap_to(rule.caps.per_event, "per_event", Reason::kCapped);
+    }
+    ForEachCounter(
+        rule.caps, compiled.counter_prefix, local_, [&](std::string key, std::int64_t cap) {
+            const std::int64_t used = Lookup(counters_.values, key) + pending_.Get(key);
+            cap_to(cap - used, std::move(key), Reason::kCapped);
+        });
+    if (compiled.campaign >= 0) {
+        const CompiledCampaign& campaign =
+            compiled_.campaigns[static_cast<std::size_t>(compiled.campaign)];
+        const Caps& caps = campaign.campaign->caps;
+        if (caps.per_event > 0) {
+            const std::string key = campaign.counter_prefix + "event";
+            cap_to(caps.per_event - pending_.Get(key), key, Reason::kCapped);
+        }
+        ForEachCounter(
+            caps, campaign.counter_prefix, local_, [&](std::string key, std::int64_t cap) {
+                const std::int64_t used = Lookup(counters_.values, key) + pending_.Get(key);
+                cap_to(cap - used, std::move(key), Reason::kCapped);
+            });
+        const std::string& budget = campaign.campaign->budget;
+        if (!budget.empty()) {
+            const std::string key = "budget:" + budget;
+            cap_to(Lookup(counters_.budgets, budget) - pending_.Get(key),
+                   key,
+                   Reason::kBudgetExhausted);
+        }
+    }
+    return amount;
+}
+
+void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Posting* posting) {
+    std::vector<rules::TraceStep> trace;
+    if (compiled.campaign >= 0) {
+        const CompiledCampaign& campaign =
+            compiled_.campaigns[static_cast<std::size_t>(compiled.campaign)];
+        if (campaign.target) {
+            (void)campaign.target->Explain(activation_.Variables(), &trace);
+        }
+    }
+    if (compiled.condition) {
+        (void)compiled.condition->Explain(activation_.Variables(), &trace);
+    }
+    if (compiled.amount) {
+        (void)compiled.amount->Explain(activation_.Variables(), &trace);
+    }
+    for (rules::TraceStep& step : trace) {
+        posting->trace.push_back({std::move(step.source), std::move(step.value)});
+    }
+    if (compiled.items) {
+        posting->trace.push_back({compiled.rule->items,
+                                  std::to_string(planned.items_matched) + " of " +
+                                      std::to_string(event_.items.size()) + " items"});
+    }
+    posting->trace.push_back({"amount", planned.formula});
+}
+
+void Engine::Fire(const CompiledRule& compiled,
+                  const Planned& planned,
+                  std::int64_t amount,
+                  std::string limited_by) {
+    const Rule& rule = *compiled.rule;
+    Posting posting;
+    posting.rule = compiled.index;
+    posting.rule_id = rule.id;
+    posting.asset = rule.asset;
+    posting.amount = amount;
+    posting.planned = planned.amount;
+    posting.limited_by = std::move(limited_by);
+    posting.base = planned.base;
+    posting.units = planned.units;
+    posting.items_matched = planned.items_matched;
+    posting.multiplier_micro = rule.earn.multiplier_micro;
+    posting.tier_multiplier_micro = planned.tier_multiplier_micro;
+    if (planned.tier_applied) {
+        posting.tier = tier_->id;
+    }
+    ForEachCounter(rule.caps, compiled.counter_prefix, local_, [&](std::string key, std::int64_t) {
+        pending_.Add(key, amount);
+        AddIncrement(std::move(key), amount);
+    });
+    if (compiled.campaign >= 0) {
+        const CompiledCampaign& campaign =
+            compiled_.campaigns[static_cast<std::size_t>(compiled.campaign)];
+        posting.campaign = campaign.campaign->id;
+        posting.budget = campaign.campaign->budget;
+        pending_.Add(campaign.counter_prefix + "event", amount);
+        ForEachCounter(campaign.campaign->caps,
+                       campaign.counter_prefix,
+                       local_,
+                       [&](std::string key, std::int64_t) {
+                           pending_.Add(key, amount);
+                           AddIncrement(std::move(key), amount);
+                       });
+        if (!posting.budget.empty()) {
+            pending_.Add("budget:" + posting.budget, amount);
+        }
+    }
+    TraceRule(compiled, planned, &posting);
+    decision_.postings.push_back(std::move(posting));
+}
+
+Result<Decision> Engine::Run() {
+    std::string field;
+    CANDOR_TRY(CheckEvent(program_, event_, &field));
+    if (ToMicros(event_.occurred_at) == 0) {
+        return Invalid("The event's time (occurred_at) must be set before it is evaluated.");
+    }
+    decision_.program_version = compiled_.version;
+    decision_.event_type = event_.type;
+    tier_ = program_.FindTier(facts_.tier);
+    if (tier_ != nullptr) {
+        decision_.tier = tier_->id;
+    }
+    if (event_.type == EventType::kRefund) {
+        if (event_.original_amount <= 0) {
+            return Invalid("A refund needs the original purchase's amount (original_amount).");
+        }
+        if (event_.amount > event_.original_amount) {
+            return MakeError(ErrorCode::kReversalExceedsOriginal,
+                             "The refund's amount is above the original purchase's amount.");
+        }
+        decision_.reversal =
+            Reversal{event_.original, event_.amount, event_.original_amount, std::string()};
+        decision_.reversal->meta = EntryMeta(program_, event_, decision_, "");
+        return std::move(decision_);
+    }
+    if (compiled_.needs_local_time || !facts_.birthday.empty()) {
+        local_ = ToLocal(compiled_.zone, event_.occurred_at);
+    }
+    FillActivation(event_, facts_, IsBirthday(facts_.birthday, local_), &activation_);
+    std::vector<int> group_fired(compiled_.definition.groups.size(), -1);
+    std::vector<int> group_stopped(compiled_.definition.groups.size(), -1);
+    decision_.skipped.reserve(compiled_.rules.size());
+    for (const std::size_t index : compiled_.order) {
+        const CompiledRule& compiled = compiled_.rules[index];
+        const Rule& rule = *compiled.rule;
+        if ((compiled.event_mask & EventBit(event_.type)) == 0) {
+            Skip(index, Reason::kWrongEventType);
+            continue;
+        }
+        if (compiled.campaign >= 0) {
+            auto blocked = CampaignBlocks(static_cast<std::size_t>(compiled.campaign));
+            if (blocked) {
+                Skip(index, blocked->first, blocked->second);
+                continue;
+            }
+        }
+        if (rule.window && !InWindow(*rule.window, local_)) {
+            Skip(index, Reason::kOutsideWindow);
+            continue;
+        }
+        const auto group = static_cast<std::size_t>(compiled.group);
+        if (compiled.group >= 0 && group_fired[group] >= 0 &&
+            compiled_.definition.groups[group].stacking == Stacking::kExclusive) {
+            Skip(index,
+                 Reason::kSuperseded,
+                 compiled_.rule_list[static_cast<std::size_t>(group_fired[group])]->id);
+            continue;
+        }
+        if (compiled.group >= 0 && group_stopped[group] >= 0) {
+            Skip(index,
+                 Reason::kStopped,
+                 compiled_.rule_list[static_cast<std::size_t>(group_stopped[group])]->id);
+            continue;
+        }
+        if (compiled.condition) {
+            auto holds = compiled.condition->Evaluate(activation_.Variables());
+            if (!holds) {
+                Skip(index, Reason::kError, holds.error().message);
+                continue;
+            }
+            if (!holds->boolean) {
+                Skip(index, Reason::kConditionFalse);
+                if (options_.trace_skipped) {
+                    std::vector<rules::TraceStep> trace;
+                    (void)compiled.condition->Explain(activation_.Variables(), &trace);
+                    for (rules::TraceStep& step : trace) {
+                        decision_.skipped.back().trace.push_back(
+                            {std::move(step.source), std::move(step.value)});
+                    }
+                }
+                continue;
+            }
+        }
+        Planned planned;
+        if (!PlanAmount(compiled, &planned)) {
+            Skip(index, planned.reason, std::move(planned.detail));
+            continue;
+        }
+        std::string limited_by;
+        Reason why = Reason::kCapped;
+        const std::int64_t amount = Limit(compiled, planned.amount, &limited_by, &why);
+        if (amount == 0) {
+            Skip(index, why, std::move(limited_by));
+            continue;
+        }
+        Fire(compiled, planned, amount, std::move(limited_by));
+        if (compiled.group >= 0) {
+            group_fired[group] =
+                group_fired[group] < 0 ? static_cast<int>(index) : group_fired[group];
+            if (rule.stop) {
+                group_stopped[group] = static_cast<int>(index);
+            }
+        }
+    }
+    BuildCredits();
+    return std::move(decision_);
+}
+
+void Engine::BuildCredits() {
+    for (const Posting& posting : decision_.postings) {
+        auto credit = std::find_if(decision_.credits.begin(),
+                                   decision_.credits.end(),
+                                   [&](const Credit& c) { return c.budget == posting.budget; });
+        if (credit == decision_.credits.end()) {
+            decision_.credits.push_back(Credit{posting.budget, 0, 0, 0, std::string()});
+            credit = decision_.credits.end() - 1;
+        }
+        switch (posting.asset) {
+            case Asset::kPoints:
+                credit->points += posting.amount;
+                break;
+            case Asset::kStatus:
+                credit->status += posting.amount;
+                break;
+            case Asset::kCashback:
+                credit->cashback += posting.amount;
+                break;
+        }
+    }
+    for (Credit& credit : decision_.credits) {
+        credit.meta = EntryMeta(program_, event_, decision_, credit.budget);
+    }
+}
+
+}  // namespace
+
+std::string_view Name(Reason reason) {
+    switch (reason) {
+        case Reason::kWrongEventType:
+            return "wrong_event_type";
+        case Reason::kOutsideSchedule:
+            return "outside_schedule";
+        case Reason::kNotTargeted:
+            return "not_targeted";
+        case Reason::kOutsideWindow:
+            return "outside_window";
+        case Reason::kConditionFalse:
+            return "condition_false";
+        case Reason::kNoMatchingItems:
+            return "no_matching_items";
+        case Reason::kZeroAmount:
+            return "zero_amount";
+        case Reason::kCapped:
+            return "capped";
+        case Reason::kBudgetExhausted:
+            return "budget_exhausted";
+        case Reason::kSuperseded:
+            return "superseded";
+        case Reason::kStopped:
+            return "stopped";
+        case Reason::kError:
+            return "error";
+    }
+    return "error";
+}
+
+Result<Decision> Evaluate(const Program& program,
+                          const Event& event,
+                          const MemberFacts& facts,
+                          const Counters& counters,
+                          const EvaluateOptions& options) {
+    Engine engine(program, event, facts, counters, options);
+    return engine.Run();
+}
+
+std::vector<std::string> CounterKeys(const Program& program, const Event& event) {
+    const Compiled& compiled = program.compiled();
+    const LocalTime local = ToLocal(compiled.zone, event.occurred_at);
+    std::vector<std::string> keys;
+    const auto add = [&keys](std::string key, std::int64_t) {
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+            keys.push_back(std::move(key));
+        }
+    };
+    for (const CompiledRule& rule : compiled.rules) {
+        if ((rule.event_mask & EventBit(event.type)) == 0) {
+            continue;
+        }
+        ForEachCounter(rule.rule->caps, rule.counter_prefix, local, add);
+        if (rule.campaign >= 0) {
+            const CompiledCampaign& campaign =
+                compiled.campaigns[static_cast<std::size_t>(rule.campaign)];
+            if (local.minutes >= campaign.from_minutes && local.minutes < campaign.to_minutes) {
+                ForEachCounter(campaign.campaign->caps, campaign.counter_prefix, local, add);
+            }
+        }
+    }
+    return keys;
+}
+
+}  // namespace candor::program
