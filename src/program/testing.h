@@ -32,7 +32,7 @@ inline Program MustParse(const std::string& json, std::int64_t version = 1) {
     ProgramError error;
     auto program = ParseProgram(json, version, &error);
     if (!program) {
-        ADD_FAILURE() << program.error().message << "\n" << json;
+        ADD_FAILURE() << program.error().message << "\n" << json.substr(0, 300);
         return *ParseProgram(ProgramText(""), version);
     }
     return std::move(*program);
