@@ -501,8 +501,8 @@ Result<Decision> Evaluate(const Program& program,
 // ---- Explanations ---------------------------------------------------------------------------
 
 // "+30 points: purchase of 1,500 RUB on Saturday, rule 'Weekend double' ×2, gold tier ×1.25";
-// in Russian "+30 баллов: покупка на 1 500 ₽ в субботу, правило «Двойные
-// выходные» ×2, уровень «Золото» ×1,25" (thousands separated by a narrow no-break space).
+// in Russian "+30 баллов: покупка на 1 500 ₽ в субботу, правило
+// «Двойные выходные» ×2, уровень «Золото» ×1,25" (thousands separated by a narrow no-break space).
 // Deterministic.
 std::string ExplainPosting(const Program& program,
                            const Event& event,
