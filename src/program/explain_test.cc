@@ -51,15 +51,18 @@ TEST(ExplainTest, PostingsInBothLanguages) {
               "+20 points: purchase of 1,500 RUB, on 1 matching item (600 RUB), rule 'Coffee', "
               "limited by the daily cap (would be 30)\n"
               "+22.50 RUB cashback: purchase of 1,500 RUB, rule 'Cashback'");
-    EXPECT_EQ(Explain(program, event, decision, Language::kRu),
-              "+37 баллов: покупка на 1\u202f500\u00a0₽ в субботу, правило «Двойные выходные» "
-              "×2, "
-              "уровень «Золото» ×1,25\n"
-              "+20 баллов: покупка на 1\u202f500\u00a0₽, за 1 подходящий товар "
-              "(600\u00a0₽), "
-              "правило «Кофе», ограничено дневным лимитом (было бы 30)\n"
-              "+22,50\u00a0₽ кешбэка: покупка на 1\u202f500\u00a0₽, правило "
-              "«Кешбэк»");
+    EXPECT_EQ(
+        Explain(program, event, decision, Language::kRu),
+        "+37 баллов: покупка на 1\u202f500\u00a0₽ в субботу, правило «Двойные "
+        "выходные» "
+        "×2, "
+        "уровень «Золото» ×1,25\n"
+        "+20 баллов: покупка на 1\u202f500\u00a0₽, за 1 подходящий "
+        "товар "
+        "(600\u00a0₽), "
+        "правило «Кофе», ограничено дневным лимитом (было бы 30)\n"
+        "+22,50\u00a0₽ кешбэка: покупка на 1\u202f500\u00a0₽, правило "
+        "«Кешбэк»");
 }
 
 // Russian plurals and number formats: 1 балл, 2 балла, 5 баллов, 11 баллов, 21 балл.
@@ -98,9 +101,10 @@ TEST(ExplainTest, RussianPluralsAndNumbers) {
     const Decision decision = MustEvaluate(program, kopecks);
     EXPECT_EQ(ExplainPosting(program, kopecks, decision.postings[0], Language::kEn),
               "+150,050 points: purchase of 1,500.50 RUB, rule 'R'");
-    EXPECT_EQ(ExplainPosting(program, kopecks, decision.postings[0], Language::kRu),
-              "+150\u202f050 баллов: покупка на 1\u202f500,50\u00a0₽, правило "
-              "«Р»");
+    EXPECT_EQ(
+        ExplainPosting(program, kopecks, decision.postings[0], Language::kRu),
+        "+150\u202f050 баллов: покупка на 1\u202f500,50\u00a0₽, правило "
+        "«Р»");
 }
 
 // Rules that did not fire say why, in both languages.
@@ -143,7 +147,8 @@ TEST(ExplainTest, RefundsAndNothingEarned) {
               "Refund of 300 RUB of 900 RUB (33.3%) for purchase 'till-17-000381': what it earned "
               "is reversed in proportion");
     EXPECT_EQ(Explain(program, refund, decision, Language::kRu),
-              "Возврат 300\u00a0₽ из 900\u00a0₽ (33,3%) по покупке «till-17-000381»: "
+              "Возврат 300\u00a0₽ из 900\u00a0₽ (33,3%) по покупке "
+              "«till-17-000381»: "
               "начисленное "
               "за неё списывается пропорционально");
     Event review = Purchase(0);
