@@ -1,5 +1,7 @@
 // Evaluate: one event, one member, one program version -> a Decision. Everything an earning
 // depends on comes in as arguments, so a simulation and the real earning are the same call.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -18,12 +20,21 @@ using rules::Value;
 
 constexpr std::int64_t kMicro = 1'000'000;
 
-// The values the rules read, built on the stack without allocating (but for the member's
-// segments). Holds pointers into itself and into the event and facts: neither copied nor moved.
+// Items whose values live inside the activation; an event with more (up to kEventItemsMax)
+// puts them on the heap. Most purchases have a few lines, and every Value is written when the
+// activation is made, so the inline part is kept small.
+constexpr std::size_t kInlineItems = 16;
+
+// The values the rules read, built without allocating for events of up to kInlineItems items
+// and members without segments. Holds pointers into itself and into the event and facts:
+// neither copied nor moved.
 struct Activation {
     std::array<Value, kEventSlots> event{};
-    std::array<std::array<Value, kItemSlots>, limits::kEventItemsMax> item_fields{};
-    std::array<Value, limits::kEventItemsMax> items{};
+    std::array<std::array<Value, kItemSlots>, kInlineItems> inline_fields{};
+    std::array<Value, kInlineItems> inline_items{};
+    std::vector<std::array<Value, kItemSlots>> heap_fields;
+    std::vector<Value> heap_items;
+    std::span<Value> items;
     std::array<Value, kMemberSlots> member{};
     std::vector<Value> segments;
     std::array<Value, 3> variables{};
@@ -59,18 +70,25 @@ void FillActivation(const Event& event, const MemberFacts& facts, bool is_birthd
     a->event[kEventStore] = OptionalString(event.store);
     a->event[kEventTime] = Value::Time(ToMicros(event.occurred_at));
     const std::size_t count = std::min(event.items.size(), limits::kEventItemsMax);
+    std::span<std::array<Value, kItemSlots>> fields(a->inline_fields.data(),
+                                                    std::min(count, kInlineItems));
+    a->items = std::span<Value>(a->inline_items.data(), fields.size());
+    if (count > kInlineItems) {
+        a->heap_fields.resize(count);
+        a->heap_items.resize(count);
+        fields = a->heap_fields;
+        a->items = a->heap_items;
+    }
     for (std::size_t i = 0; i < count; ++i) {
         const Item& item = event.items[i];
-        auto& fields = a->item_fields[i];
-        fields[kItemSku] = OptionalString(item.sku);
-        fields[kItemCategory] = OptionalString(item.category);
-        fields[kItemQty] = Value::Int(item.qty);
-        fields[kItemAmount] = Value::Int(item.amount);
-        a->items[i] = Value::Record(fields);
+        fields[i][kItemSku] = OptionalString(item.sku);
+        fields[i][kItemCategory] = OptionalString(item.category);
+        fields[i][kItemQty] = Value::Int(item.qty);
+        fields[i][kItemAmount] = Value::Int(item.amount);
+        a->items[i] = Value::Record(fields[i]);
     }
-    a->event[kEventItems] = count == 0
-                                ? Value::Unset(Kind::kList)
-                                : Value::List(std::span<const Value>(a->items.data(), count));
+    a->event[kEventItems] =
+        count == 0 ? Value::Unset(Kind::kList) : Value::List(std::span<const Value>(a->items));
     a->event[kEventOriginal] = OptionalString(event.original);
     a->event[kEventGame] = OptionalString(event.game);
     const bool is_gaming = event.type == EventType::kBet || event.type == EventType::kGameRound;
@@ -191,22 +209,47 @@ std::int64_t Lookup(const std::map<std::string, std::int64_t, std::less<>>& map,
     return it == map.end() ? 0 : it->second;
 }
 
+// The date parts of the counter keys at one local time ("2026-11-21", the week's Monday,
+// "2026-11"), formatted once per event.
+struct PeriodDates {
+    std::string day;
+    std::string week;
+    std::string month;
+
+    explicit PeriodDates(const LocalTime& local)
+        : day(FormatDay(local.day)),
+          week(FormatDay(local.day - (local.weekday - 1))),
+          month(FormatMonth(local)) {}
+};
+
 // Calls visit(key, cap) for each per-member counter of `caps` under `prefix` (no per_event).
 template <class Visit>
 void ForEachCounter(const Caps& caps,
                     std::string_view prefix,
-                    const LocalTime& local,
+                    const PeriodDates& dates,
                     Visit&& visit) {
-    const std::array<std::pair<std::string_view, std::int64_t>, 4> periods = {{
-        {"day", caps.day},
-        {"week", caps.week},
-        {"month", caps.month},
-        {"total", caps.total},
-    }};
-    for (const auto& [period, cap] : periods) {
-        if (cap > 0) {
-            visit(CounterKey(prefix, period, local), cap);
+    const auto key = [&](std::string_view period, std::string_view date) {
+        std::string text;
+        text.reserve(prefix.size() + period.size() + date.size() + 1);
+        text += prefix;
+        text += period;
+        if (!date.empty()) {
+            text += ':';
+            text += date;
         }
+        return text;
+    };
+    if (caps.day > 0) {
+        visit(key("day", dates.day), caps.day);
+    }
+    if (caps.week > 0) {
+        visit(key("week", dates.week), caps.week);
+    }
+    if (caps.month > 0) {
+        visit(key("month", dates.month), caps.month);
+    }
+    if (caps.total > 0) {
+        visit(key("total", ""), caps.total);
     }
 }
 
@@ -220,7 +263,8 @@ struct Planned {
     bool tier_applied = false;
     Reason reason = Reason::kZeroAmount;  // when amount is 0
     std::string detail;
-    std::string formula;  // "150000 × 1/100 × 2 → 3000 (floor)"
+    std::int64_t value = 0;  // kExpression: its value (micro-units when value_is_decimal)
+    bool value_is_decimal = false;
 };
 
 class Engine {
@@ -241,7 +285,16 @@ public:
 
 private:
     void Skip(std::size_t rule, Reason reason, std::string detail = {}) {
-        decision_.skipped.push_back({rule, reason, std::move(detail), {}});
+        if (options_.list_skipped) {
+            decision_.skipped.push_back({rule, reason, std::move(detail), {}});
+        }
+    }
+
+    const PeriodDates& Dates() {
+        if (!dates_) {
+            dates_.emplace(local_);
+        }
+        return *dates_;
     }
 
     void AddIncrement(std::string key, std::int64_t delta) {
@@ -268,6 +321,7 @@ private:
               std::int64_t amount,
               std::string limited_by);
     void TraceRule(const CompiledRule& rule, const Planned& planned, Posting* posting);
+    std::string Formula(const CompiledRule& compiled, const Planned& planned) const;
     void BuildCredits();
 
     const Program& program_;
@@ -278,6 +332,7 @@ private:
     const EvaluateOptions& options_;
     Activation activation_;
     LocalTime local_;
+    std::optional<PeriodDates> dates_;  // formatted when a capped rule first needs them
     const Tier* tier_ = nullptr;
     std::array<std::int8_t, limits::kProgramCampaignsMax> campaign_state_{};
     std::array<std::optional<std::pair<Reason, std::string>>, limits::kProgramCampaignsMax>
@@ -337,24 +392,17 @@ bool Engine::PlanAmount(const CompiledRule& compiled, Planned* planned) {
     }
     Int128 num = 0;
     Int128 den = 1;
-    std::string formula;
     switch (earn.kind) {
         case EarnKind::kRate:
             num = static_cast<Int128>(planned->base) * earn.points;
             den = earn.per;
-            formula = std::to_string(planned->base) + " × " + std::to_string(earn.points) + "/" +
-                      std::to_string(earn.per);
             break;
         case EarnKind::kPercent:
             num = static_cast<Int128>(planned->base) * earn.percent_micro;
             den = 100 * kMicro;
-            formula =
-                std::to_string(planned->base) + " × " + FormatDecimal(earn.percent_micro) + "%";
             break;
         case EarnKind::kFixed:
             num = static_cast<Int128>(earn.points) * planned->units;
-            formula = std::to_string(earn.points) +
-                      (compiled.items ? " × " + std::to_string(planned->units) : "");
             break;
         case EarnKind::kExpression: {
             auto value = compiled.amount->Evaluate(activation_.Variables());
@@ -364,9 +412,9 @@ bool Engine::PlanAmount(const CompiledRule& compiled, Planned* planned) {
                 return false;
             }
             num = value->integer;
-            den = value->kind == Kind::kDecimal ? kMicro : 1;
-            formula = value->kind == Kind::kDecimal ? FormatDecimal(value->integer)
-                                                    : std::to_string(value->integer);
+            planned->value = value->integer;
+            planned->value_is_decimal = value->kind == Kind::kDecimal;
+            den = planned->value_is_decimal ? kMicro : 1;
             break;
         }
     }
@@ -374,16 +422,12 @@ bool Engine::PlanAmount(const CompiledRule& compiled, Planned* planned) {
     // the checks in compile.cc), but an expression's value is not: check each product.
     bool fits = !__builtin_mul_overflow(num, static_cast<Int128>(earn.multiplier_micro), &num);
     den *= kMicro;
-    if (earn.multiplier_micro != kMicro) {
-        formula += " × " + FormatDecimal(earn.multiplier_micro);
-    }
     if (earn.tier_multiplier && tier_ != nullptr) {
         planned->tier_multiplier_micro = tier_->multiplier_micro;
         planned->tier_applied = true;
         fits = fits &&
                !__builtin_mul_overflow(num, static_cast<Int128>(tier_->multiplier_micro), &num);
         den *= kMicro;
-        formula += " × " + FormatDecimal(tier_->multiplier_micro) + " (" + tier_->id + ")";
     }
     if (num <= 0) {
         planned->reason = Reason::kZeroAmount;
@@ -398,8 +442,6 @@ bool Engine::PlanAmount(const CompiledRule& compiled, Planned* planned) {
         planned->reason = Reason::kZeroAmount;
         return false;
     }
-    planned->formula = formula + " → " + std::to_string(planned->amount) + " (" +
-                       std::string(Name(compiled_.definition.rounding)) + ")";
     return true;
 }
 
@@ -420,7 +462,7 @@ std::int64_t Engine::Limit(const CompiledRule& compiled,
         cap_to(rule.caps.per_event, "per_event", Reason::kCapped);
     }
     ForEachCounter(
-        rule.caps, compiled.counter_prefix, local_, [&](std::string key, std::int64_t cap) {
+        rule.caps, compiled.counter_prefix, Dates(), [&](std::string key, std::int64_t cap) {
             const std::int64_t used = Lookup(counters_.values, key) + pending_.Get(key);
             cap_to(cap - used, std::move(key), Reason::kCapped);
         });
@@ -433,7 +475,7 @@ std::int64_t Engine::Limit(const CompiledRule& compiled,
             cap_to(caps.per_event - pending_.Get(key), key, Reason::kCapped);
         }
         ForEachCounter(
-            caps, campaign.counter_prefix, local_, [&](std::string key, std::int64_t cap) {
+            caps, campaign.counter_prefix, Dates(), [&](std::string key, std::int64_t cap) {
                 const std::int64_t used = Lookup(counters_.values, key) + pending_.Get(key);
                 cap_to(cap - used, std::move(key), Reason::kCapped);
             });
@@ -446,6 +488,40 @@ std::int64_t Engine::Limit(const CompiledRule& compiled,
         }
     }
     return amount;
+}
+
+// How the amount came out: "150000 × 1/100 × 2 × 1.25 (gold) → 3750 (floor)".
+std::string Engine::Formula(const CompiledRule& compiled, const Planned& planned) const {
+    const Earn& earn = compiled.rule->earn;
+    std::string text;
+    text.reserve(64);
+    auto out = std::back_inserter(text);
+    switch (earn.kind) {
+        case EarnKind::kRate:
+            fmt::format_to(out, "{} × {}/{}", planned.base, earn.points, earn.per);
+            break;
+        case EarnKind::kPercent:
+            fmt::format_to(out, "{} × {}%", planned.base, FormatDecimal(earn.percent_micro));
+            break;
+        case EarnKind::kFixed:
+            fmt::format_to(out, "{}", earn.points);
+            if (compiled.items) {
+                fmt::format_to(out, " × {}", planned.units);
+            }
+            break;
+        case EarnKind::kExpression:
+            text += planned.value_is_decimal ? FormatDecimal(planned.value)
+                                             : std::to_string(planned.value);
+            break;
+    }
+    if (earn.multiplier_micro != kMicro) {
+        fmt::format_to(out, " × {}", FormatDecimal(earn.multiplier_micro));
+    }
+    if (planned.tier_applied) {
+        fmt::format_to(out, " × {} ({})", FormatDecimal(tier_->multiplier_micro), tier_->id);
+    }
+    fmt::format_to(out, " → {} ({})", planned.amount, Name(compiled_.definition.rounding));
+    return text;
 }
 
 void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Posting* posting) {
@@ -463,6 +539,7 @@ void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Pos
     if (compiled.amount) {
         (void)compiled.amount->Explain(activation_.Variables(), &trace);
     }
+    posting->trace.reserve(trace.size() + 2);
     for (rules::TraceStep& step : trace) {
         posting->trace.push_back({std::move(step.source), std::move(step.value)});
     }
@@ -471,7 +548,7 @@ void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Pos
                                   std::to_string(planned.items_matched) + " of " +
                                       std::to_string(event_.items.size()) + " items"});
     }
-    posting->trace.push_back({"amount", planned.formula});
+    posting->trace.push_back({"amount", Formula(compiled, planned)});
 }
 
 void Engine::Fire(const CompiledRule& compiled,
@@ -479,7 +556,7 @@ void Engine::Fire(const CompiledRule& compiled,
                   std::int64_t amount,
                   std::string limited_by) {
     const Rule& rule = *compiled.rule;
-    Posting posting;
+    Posting& posting = decision_.postings.emplace_back();
     posting.rule = compiled.index;
     posting.rule_id = rule.id;
     posting.asset = rule.asset;
@@ -494,7 +571,7 @@ void Engine::Fire(const CompiledRule& compiled,
     if (planned.tier_applied) {
         posting.tier = tier_->id;
     }
-    ForEachCounter(rule.caps, compiled.counter_prefix, local_, [&](std::string key, std::int64_t) {
+    ForEachCounter(rule.caps, compiled.counter_prefix, Dates(), [&](std::string key, std::int64_t) {
         pending_.Add(key, amount);
         AddIncrement(std::move(key), amount);
     });
@@ -506,7 +583,7 @@ void Engine::Fire(const CompiledRule& compiled,
         pending_.Add(campaign.counter_prefix + "event", amount);
         ForEachCounter(campaign.campaign->caps,
                        campaign.counter_prefix,
-                       local_,
+                       Dates(),
                        [&](std::string key, std::int64_t) {
                            pending_.Add(key, amount);
                            AddIncrement(std::move(key), amount);
@@ -515,8 +592,9 @@ void Engine::Fire(const CompiledRule& compiled,
             pending_.Add("budget:" + posting.budget, amount);
         }
     }
-    TraceRule(compiled, planned, &posting);
-    decision_.postings.push_back(std::move(posting));
+    if (options_.trace_postings) {
+        TraceRule(compiled, planned, &posting);
+    }
 }
 
 Result<Decision> Engine::Run() {
@@ -548,9 +626,15 @@ Result<Decision> Engine::Run() {
         local_ = ToLocal(compiled_.zone, event_.occurred_at);
     }
     FillActivation(event_, facts_, IsBirthday(facts_.birthday, local_), &activation_);
-    std::vector<int> group_fired(compiled_.definition.groups.size(), -1);
-    std::vector<int> group_stopped(compiled_.definition.groups.size(), -1);
-    decision_.skipped.reserve(compiled_.rules.size());
+    std::array<int, limits::kProgramGroupsMax> group_fired;
+    std::array<int, limits::kProgramGroupsMax> group_stopped;
+    group_fired.fill(-1);
+    group_stopped.fill(-1);
+    if (options_.list_skipped) {
+        decision_.skipped.reserve(compiled_.rules.size());
+    }
+    decision_.postings.reserve(8);
+    decision_.increments.reserve(8);
     for (const std::size_t index : compiled_.order) {
         const CompiledRule& compiled = compiled_.rules[index];
         const Rule& rule = *compiled.rule;
@@ -591,7 +675,7 @@ Result<Decision> Engine::Run() {
             }
             if (!holds->boolean) {
                 Skip(index, Reason::kConditionFalse);
-                if (options_.trace_skipped) {
+                if (options_.list_skipped && options_.trace_skipped) {
                     std::vector<rules::TraceStep> trace;
                     (void)compiled.condition->Explain(activation_.Variables(), &trace);
                     for (rules::TraceStep& step : trace) {
@@ -697,6 +781,7 @@ Result<Decision> Evaluate(const Program& program,
 std::vector<std::string> CounterKeys(const Program& program, const Event& event) {
     const Compiled& compiled = program.compiled();
     const LocalTime local = ToLocal(compiled.zone, event.occurred_at);
+    const PeriodDates dates(local);
     std::vector<std::string> keys;
     const auto add = [&keys](std::string key, std::int64_t) {
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
@@ -707,12 +792,12 @@ std::vector<std::string> CounterKeys(const Program& program, const Event& event)
         if ((rule.event_mask & EventBit(event.type)) == 0) {
             continue;
         }
-        ForEachCounter(rule.rule->caps, rule.counter_prefix, local, add);
+        ForEachCounter(rule.rule->caps, rule.counter_prefix, dates, add);
         if (rule.campaign >= 0) {
             const CompiledCampaign& campaign =
                 compiled.campaigns[static_cast<std::size_t>(rule.campaign)];
             if (local.minutes >= campaign.from_minutes && local.minutes < campaign.to_minutes) {
-                ForEachCounter(campaign.campaign->caps, campaign.counter_prefix, local, add);
+                ForEachCounter(campaign.campaign->caps, campaign.counter_prefix, dates, add);
             }
         }
     }

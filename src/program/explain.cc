@@ -16,7 +16,6 @@ namespace candor::program {
 namespace {
 
 using Json = nlohmann::json;
-using OrderedJson = nlohmann::ordered_json;
 
 bool IsRu(Language language) {
     return language == Language::kRu;
@@ -310,49 +309,72 @@ std::string RefundText(const Program& program,
     return text;
 }
 
-std::string_view AssetKey(Asset asset) {
-    return candor::Name(asset);
-}
-
 }  // namespace
 
 std::string EntryMeta(const Program& program,
                       const Event& event,
                       const Decision& decision,
                       std::string_view budget) {
-    OrderedJson meta = OrderedJson::object();
-    meta["v"] = program.version();
-    meta["e"] = std::string(Name(event.type));
+    // Written by hand rather than through a JSON library: it is on every earning's path. Rule
+    // and tier ids are [a-z0-9_-] (compile.cc), so only a refund's original id needs escaping.
+    std::string meta;
+    meta.reserve(160);
+    meta += R"({"v":)";
+    AppendInteger(&meta, program.version());
+    meta += R"(,"e":")";
+    meta += Name(event.type);
+    meta += '"';
     if (event.amount > 0) {
-        meta["a"] = event.amount;
+        meta += R"(,"a":)";
+        AppendInteger(&meta, event.amount);
     }
     if (!decision.tier.empty()) {
-        meta["t"] = decision.tier;
+        meta += R"(,"t":")";
+        meta += decision.tier;
+        meta += '"';
     }
     if (event.type == EventType::kRefund) {
-        meta["o"] = event.original;
-        return meta.dump(-1, ' ', false, Json::error_handler_t::replace);
+        meta += R"(,"o":)";
+        meta += Json(event.original).dump(-1, ' ', false, Json::error_handler_t::replace);
+        meta += '}';
+        CANDOR_ASSERT(meta.size() <= limits::kEntryMetaBytesMax);
+        return meta;
     }
-    OrderedJson rules = OrderedJson::array();
-    std::int64_t count = 0;
+    meta += R"(,"r":[)";
+    // Many rules firing at once could outgrow the journal's bound: the last ones are left out
+    // and counted ("n"), so the meta always fits and still says how many there were. The
+    // margin covers the closing `],"n":NNN}`.
+    constexpr std::size_t kClosingBytesMax = 32;
+    std::int64_t listed = 0;
+    std::int64_t omitted = 0;
     for (const Posting& posting : decision.postings) {
-        if (posting.budget == budget) {
-            rules.push_back(OrderedJson::array(
-                {posting.rule_id, std::string(AssetKey(posting.asset)), posting.amount}));
-            ++count;
+        if (posting.budget != budget) {
+            continue;
         }
+        const std::string_view asset = candor::Name(posting.asset);
+        // ,["id","asset",amount]: the amount takes at most 19 digits.
+        const std::size_t piece = 1 + 2 + posting.rule_id.size() + 3 + asset.size() + 2 + 19 + 1;
+        if (omitted > 0 || meta.size() + piece + kClosingBytesMax > limits::kEntryMetaBytesMax) {
+            ++omitted;
+            continue;
+        }
+        meta += listed == 0 ? R"([")" : R"(,[")";
+        meta += posting.rule_id;
+        meta += R"(",")";
+        meta += asset;
+        meta += R"(",)";
+        AppendInteger(&meta, posting.amount);
+        meta += ']';
+        ++listed;
     }
-    meta["r"] = rules;
-    std::string text = meta.dump(-1, ' ', false, Json::error_handler_t::replace);
-    // Many rules firing at once could outgrow the journal's bound: drop the last ones and count
-    // them, so the meta always fits and still says how many there were.
-    while (text.size() > limits::kEntryMetaBytesMax && !meta["r"].empty()) {
-        meta["r"].erase(meta["r"].size() - 1);
-        meta["n"] = count - static_cast<std::int64_t>(meta["r"].size());
-        text = meta.dump(-1, ' ', false, Json::error_handler_t::replace);
+    meta += ']';
+    if (omitted > 0) {
+        meta += R"(,"n":)";
+        AppendInteger(&meta, omitted);
     }
-    CANDOR_ASSERT(text.size() <= limits::kEntryMetaBytesMax);
-    return text;
+    meta += '}';
+    CANDOR_ASSERT(meta.size() <= limits::kEntryMetaBytesMax);
+    return meta;
 }
 
 Result<Meta> ParseMeta(std::string_view text) {

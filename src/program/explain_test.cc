@@ -53,7 +53,8 @@ TEST(ExplainTest, PostingsInBothLanguages) {
               "+22.50 RUB cashback: purchase of 1,500 RUB, rule 'Cashback'");
     EXPECT_EQ(
         Explain(program, event, decision, Language::kRu),
-        "+37 баллов: покупка на 1\u202f500\u00a0₽ в субботу, правило «Двойные "
+        "+37 баллов: покупка на 1\u202f500\u00a0₽ в субботу, правило "
+        "«Двойные "
         "выходные» "
         "×2, "
         "уровень «Золото» ×1,25\n"

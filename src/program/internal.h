@@ -90,8 +90,11 @@ LocalTime ToLocal(const date::time_zone* zone, Timestamp t);
 // twice, the moment the gap ends when it does not occur).
 Timestamp FromLocal(const date::time_zone* zone, std::int64_t minutes);
 
-// "2026-11-21" for a local day number.
+// Appends `value` in decimal, zero-padded to `width` digits.
+void AppendInteger(std::string* out, std::int64_t value, int width = 0);
+// "2026-11-21" for a local day number; "2026-11" for the month of a local time.
 std::string FormatDay(std::int64_t day);
+std::string FormatMonth(const LocalTime& local);
 // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" into *bound; false when malformed or impossible.
 bool ParseLocalBound(std::string_view text, LocalBound* bound);
 std::string FormatLocalBound(const LocalBound& bound);
@@ -159,10 +162,6 @@ struct Compiled {
 inline std::uint32_t EventBit(EventType type) {
     return std::uint32_t{1} << static_cast<unsigned>(type);
 }
-
-// The counter key of `prefix` for `period` ("day", "week", "month") at local time `local`:
-// prefix + "day:2026-11-21", "week:2026-11-16" (Monday), "month:2026-11"; "total" has no date.
-std::string CounterKey(std::string_view prefix, std::string_view period, const LocalTime& local);
 
 // The journal meta of the credit from `budget` ("" for the issued account), or of a refund's
 // reversal (docs/program.md, "Journal meta"). At most limits::kEntryMetaBytesMax bytes.

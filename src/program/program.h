@@ -472,15 +472,23 @@ struct Decision {
     EventType event_type = EventType::kPurchase;
     std::string tier;  // the member's tier as the program knows it ("" for none or unknown)
     std::vector<Posting> postings;
-    std::vector<Skipped> skipped;
+    std::vector<Skipped> skipped;              // empty unless EvaluateOptions::list_skipped
     std::vector<CounterIncrement> increments;  // add to the counters when the credits post
     std::vector<Credit> credits;               // post these (nothing when empty)
     std::optional<Reversal> reversal;          // refunds only
 };
 
+// What Evaluate records besides the decision itself. Neither changes an amount, a posting, a
+// credit or an increment: a simulation and the real earning decide alike.
 struct EvaluateOptions {
-    // Trace the conditions of rules that did not fire too (for simulation; slower). The postings
-    // are the same either way.
+    // Each posting's trace (Posting::trace): its campaign target's, condition's and amount's
+    // sub-expressions and how the amount came out. On by default, so that what is posted can
+    // store why; off for callers that only need the numbers (backtests, the engine benchmark).
+    bool trace_postings = true;
+    // Decision::skipped: every rule that did not earn and why. On by default; off for callers
+    // that post and need no account of what did not happen.
+    bool list_skipped = true;
+    // The condition traces of rules whose condition was false (simulations; needs list_skipped).
     bool trace_skipped = false;
 };
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <string>
@@ -62,12 +63,36 @@ Timestamp FromLocal(const date::time_zone* zone, std::int64_t minutes) {
     return std::chrono::time_point_cast<Duration>(sys);
 }
 
+void AppendInteger(std::string* out, std::int64_t value, int width) {
+    std::array<char, 24> digits{};
+    const auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+    CANDOR_ASSERT(error == std::errc());
+    const auto length = static_cast<int>(end - digits.data());
+    for (int i = length; i < width; ++i) {
+        out->push_back('0');
+    }
+    out->append(digits.data(), end);
+}
+
 std::string FormatDay(std::int64_t day) {
     const std::chrono::year_month_day date = Civil(day);
-    return fmt::format("{:04d}-{:02d}-{:02d}",
-                       static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()),
-                       static_cast<unsigned>(date.day()));
+    std::string text;
+    text.reserve(10);
+    AppendInteger(&text, static_cast<int>(date.year()), 4);
+    text += '-';
+    AppendInteger(&text, static_cast<unsigned>(date.month()), 2);
+    text += '-';
+    AppendInteger(&text, static_cast<unsigned>(date.day()), 2);
+    return text;
+}
+
+std::string FormatMonth(const LocalTime& local) {
+    std::string text;
+    text.reserve(7);
+    AppendInteger(&text, local.year, 4);
+    text += '-';
+    AppendInteger(&text, local.month, 2);
+    return text;
 }
 
 bool ParseLocalBound(std::string_view text, LocalBound* bound) {
@@ -143,19 +168,6 @@ std::string FormatDecimal(std::int64_t micros, bool comma) {
         text += (comma ? "," : ".") + digits;
     }
     return text;
-}
-
-std::string CounterKey(std::string_view prefix, std::string_view period, const LocalTime& local) {
-    std::string key(prefix);
-    key += period;
-    if (period == "day") {
-        key += ":" + FormatDay(local.day);
-    } else if (period == "week") {
-        key += ":" + FormatDay(local.day - (local.weekday - 1));
-    } else if (period == "month") {
-        key += fmt::format(":{:04d}-{:02d}", local.year, local.month);
-    }
-    return key;
 }
 
 std::string GroupThousands(std::int64_t value, Language language) {
