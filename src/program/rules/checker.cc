@@ -415,7 +415,13 @@ private:
             return Fail(syntax.name_span.begin,
                         fmt::format("'{}' cannot compare {} values", op, Name(x)));
         }
-        Node node = MakeNode(Op::kCompare, Type::Bool(), syntax.span);
+        Op compare = Op::kCompare;
+        if (x.kind == Kind::kString) {
+            compare = Op::kCompareString;
+        } else if (x.kind == Kind::kBool) {
+            compare = Op::kCompareBool;
+        }
+        Node node = MakeNode(compare, Type::Bool(), syntax.span);
         node.aux = static_cast<std::uint8_t>(ComparisonOf(syntax.op));
         node.operand = x.kind;
         node.child[0] = a;

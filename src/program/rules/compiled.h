@@ -43,6 +43,8 @@ enum class Op : std::uint8_t {
     kVariable,         // variables[index]
     kLocal,            // the element a list macro binds, locals[index]
     kField,            // field `index` of record child[0]
+    kVariableField,    // field `index` of variables[child[0]] (kField of a kVariable, fused)
+    kLocalField,       // field `index` of locals[child[0]] (kField of a kLocal, fused)
     kHas,              // whether field `index` of record child[0] is set
     kNot,              // !child[0]
     kNegate,           // -child[0], checked (int, decimal, duration)
@@ -50,7 +52,9 @@ enum class Op : std::uint8_t {
     kOr,               // n-ary, short-circuit
     kConditional,      // child[0] ? child[1] : child[2]
     kIntToDecimal,     // child[0] * kDecimalScale, checked
-    kCompare,          // child[0] <aux: Comparison> child[1], operands of kind `operand`
+    kCompare,          // child[0] <aux: Comparison> child[1]: int, decimal, timestamp, duration
+    kCompareString,    // the same for strings
+    kCompareBool,      // the same for bools (== and != only)
     kIn,               // child[0] in list child[1]
     kInElements,       // n-ary: children[0] in [children[1], ...] (a list literal of non-constants)
     kAdd,              // checked int64 (int, decimal, timestamp/duration)
@@ -78,6 +82,8 @@ enum class Op : std::uint8_t {
     kMinOf,
     kTimePart,  // a calendar field (aux: TimePart) of timestamp child[0] in zones[index]
 };
+
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::kTimePart) + 1;
 
 enum class Comparison : std::uint8_t {
     kEqual,
@@ -151,6 +157,8 @@ inline std::vector<NodeIndex> ChildrenOf(const Program& program, const Node& nod
         case Op::kConstant:
         case Op::kVariable:
         case Op::kLocal:
+        case Op::kVariableField:
+        case Op::kLocalField:
             count = 0;
             break;
         case Op::kField:

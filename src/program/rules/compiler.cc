@@ -19,6 +19,8 @@ bool IsFoldable(const Program& program, const Node& node) {
         case Op::kVariable:
         case Op::kLocal:
         case Op::kField:
+        case Op::kVariableField:
+        case Op::kLocalField:
         case Op::kHas:
         case Op::kAny:
         case Op::kAll:
@@ -40,8 +42,24 @@ bool IsFoldable(const Program& program, const Node& node) {
 
 // Copies the nodes reachable from `index` into `out` in evaluation order (a node before its
 // children), so that evaluation walks memory forward and folded-away nodes are dropped.
+// A field of a variable or of a macro's element is one node, not two: most rules read fields,
+// and this halves the steps of each read.
+Node Fused(const Program& program, const Node& node) {
+    if (node.op != Op::kField) {
+        return node;
+    }
+    const Node& record = program.nodes[node.child[0]];
+    if (record.op != Op::kVariable && record.op != Op::kLocal) {
+        return node;
+    }
+    Node fused = node;
+    fused.op = record.op == Op::kVariable ? Op::kVariableField : Op::kLocalField;
+    fused.child[0] = record.index;
+    return fused;
+}
+
 NodeIndex Copy(const Program& from, NodeIndex index, Program* out) {
-    const Node& node = from.nodes[index];
+    const Node node = Fused(from, from.nodes[index]);
     const auto copied = static_cast<NodeIndex>(out->nodes.size());
     out->nodes.push_back(node);
     std::vector<NodeIndex> children;

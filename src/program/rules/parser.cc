@@ -106,19 +106,26 @@ private:
                     fmt::format("expected {}, found {}", what, Describe(Current())));
     }
 
-    // Closes a '(' or '[' opened at `open`.
-    bool ExpectClosing(TokenKind kind, std::uint32_t open, std::string_view what) {
+    // Closes a '(' or '[' opened at `open`; `call` names the function whose arguments it
+    // closes, if any.
+    bool ExpectClosing(TokenKind kind, std::uint32_t open, std::string_view call) {
         if (Is(kind)) {
             Advance();
             return true;
+        }
+        if (!call.empty()) {
+            return Fail(Current().span.begin,
+                        fmt::format("expected {} after the arguments of {}, found {}",
+                                    DescribeToken(kind),
+                                    call,
+                                    Describe(Current())));
         }
         return Fail(Current().span.begin,
                     fmt::format("expected {} to close the '{}' at {}, found {}",
                                 DescribeToken(kind),
                                 source_[open],
                                 Where(open),
-                                Describe(Current())) +
-                        std::string(what));
+                                Describe(Current())));
     }
 
     // Every recursion goes through here or ParseUnary, so depth_ bounds the C++ stack.
@@ -351,9 +358,7 @@ private:
                 Advance();
                 continue;
             }
-            return ExpectClosing(TokenKind::kRightParen,
-                                 open,
-                                 fmt::format(" after the arguments of {}", node->name));
+            return ExpectClosing(TokenKind::kRightParen, open, node->name);
         }
     }
 

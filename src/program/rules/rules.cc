@@ -123,9 +123,11 @@ Result<Value> Expression::Evaluate(std::span<const Value> variables) const {
     }
     Slot slot{};
     Failure failure;
-    const bool is_done =
-        Run(compiled.program, compiled.program.root, variables, nullptr, &slot, &failure);
-    return Finish(compiled, is_done, slot, failure);
+    if (Run(compiled.program, compiled.program.root, variables, nullptr, &slot, &failure))
+        [[likely]] {
+        return ToValue(slot, compiled.program.nodes[compiled.program.root].type);
+    }
+    return Finish(compiled, false, slot, failure);
 }
 
 Result<Value> Expression::Explain(std::span<const Value> variables,

@@ -150,23 +150,6 @@ std::int64_t RuleDay(const RuleDate& date, int year) {
         .count();
 }
 
-std::int64_t RuleOffsetAt(const PosixRule& rule, std::int64_t utc_s) {
-    if (!rule.has_daylight) {
-        return rule.standard_offset_s;
-    }
-    const auto local_days = FloorDivide(utc_s + rule.standard_offset_s, kDaySeconds);
-    const date::year_month_day civil{date::sys_days{date::days{local_days}}};
-    const int year = static_cast<int>(civil.year());
-    // The switches are given in the local time in force before each one.
-    const std::int64_t start =
-        RuleDay(rule.start, year) * kDaySeconds + rule.start.time_s - rule.standard_offset_s;
-    const std::int64_t end =
-        RuleDay(rule.end, year) * kDaySeconds + rule.end.time_s - rule.daylight_offset_s;
-    const bool is_daylight =
-        start < end ? (utc_s >= start && utc_s < end) : !(utc_s >= end && utc_s < start);
-    return is_daylight ? rule.daylight_offset_s : rule.standard_offset_s;
-}
-
 // The footer of a TZif version 2+ file: the POSIX TZ rule between its last two newlines.
 bool ReadFooter(std::string_view name, std::string* footer) {
     std::ifstream file(std::string(kZoneDirectory) + std::string(name), std::ios::binary);
@@ -288,6 +271,23 @@ bool LoadZone(std::string_view name, ZoneRules* zone, std::string* error) {
         zone->has_rule = true;
     }
     return true;
+}
+
+std::int64_t RuleOffsetAt(const PosixRule& rule, std::int64_t utc_s) {
+    if (!rule.has_daylight) {
+        return rule.standard_offset_s;
+    }
+    const auto local_days = FloorDivide(utc_s + rule.standard_offset_s, kDaySeconds);
+    const date::year_month_day civil{date::sys_days{date::days{local_days}}};
+    const int year = static_cast<int>(civil.year());
+    // The switches are given in the local time in force before each one.
+    const std::int64_t start =
+        RuleDay(rule.start, year) * kDaySeconds + rule.start.time_s - rule.standard_offset_s;
+    const std::int64_t end =
+        RuleDay(rule.end, year) * kDaySeconds + rule.end.time_s - rule.daylight_offset_s;
+    const bool is_daylight =
+        start < end ? (utc_s >= start && utc_s < end) : !(utc_s >= end && utc_s < start);
+    return is_daylight ? rule.daylight_offset_s : rule.standard_offset_s;
 }
 
 std::int64_t OffsetAt(const ZoneRules& zone, std::int64_t utc_s) {

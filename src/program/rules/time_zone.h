@@ -59,6 +59,10 @@ bool LoadZone(std::string_view name, ZoneRules* zone, std::string* error);
 // Parses a POSIX TZ rule (the TZif footer); false when malformed.
 bool ParsePosixRule(std::string_view text, PosixRule* rule);
 
+// The offset from UTC, in seconds, that `rule` gives at `utc_s`. REQUIRES: utc_s within the
+// years 0001..9999.
+std::int64_t RuleOffsetAt(const PosixRule& rule, std::int64_t utc_s);
+
 // The zone's offset from UTC, in seconds, at `utc_s`. REQUIRES: utc_s within the years
 // 0001..9999 (callers check kTimestampMin/MaxSeconds first).
 std::int64_t OffsetAt(const ZoneRules& zone, std::int64_t utc_s);
