@@ -2,10 +2,10 @@
 // (issue 4: median under 2 us), printed with its target and the ratio (target / measured;
 // above 1 meets it):
 //
-//   decide     program::Evaluate recording only what is posted (EvaluateOptions trace_postings
-//              and list_skipped false): postings, counter increments, credits and their
+//   decide     program::Evaluate recording only what is posted (EvaluateOptions trace_earnings
+//              and list_skipped false): earnings, counter increments, credits and their
 //              journal meta. Every rule is still evaluated. The target applies here.
-//   evaluate   the default options: the same, each posting's trace (the sub-expressions of its
+//   evaluate   the default options: the same, each earning's trace (the sub-expressions of its
 //              condition and amount) for its explanation, and every skipped rule's reason.
 //   simulate   with EvaluateOptions::trace_skipped too (POST /v1/program/simulate).
 //
@@ -162,7 +162,7 @@ Figure Measure(const program::Program& program,
                 fmt::print(stderr, "program_bench: {}\n", decision.error().message);
                 std::exit(1);
             }
-            figure.fired = decision->postings.size();
+            figure.fired = decision->earnings.size();
         }
         batches.push_back(batch.ElapsedSeconds() * 1e6 / static_cast<double>(kBatch));
     }
@@ -209,7 +209,7 @@ int Run(std::uint64_t evaluations, std::string_view only) {
     const auto wanted = [only](std::string_view name) { return only.empty() || only == name; };
     if (wanted("decide")) {
         program::EvaluateOptions options;
-        options.trace_postings = false;
+        options.trace_earnings = false;
         options.list_skipped = false;
         const Figure decide = Measure(*program, event, facts, counters, options, evaluations);
         const double ratio = 2.0 / decide.median_us;
@@ -226,7 +226,7 @@ int Run(std::uint64_t evaluations, std::string_view only) {
     }
     if (wanted("evaluate")) {
         const Figure evaluate = Measure(*program, event, facts, counters, {}, evaluations);
-        fmt::print("{:<10} median {:>6.3f} us  p99 {:>6.3f} us  {:>10.0f} /s  (postings traced)\n",
+        fmt::print("{:<10} median {:>6.3f} us  p99 {:>6.3f} us  {:>10.0f} /s  (earnings traced)\n",
                    "evaluate",
                    evaluate.median_us,
                    evaluate.p99_us,

@@ -320,7 +320,7 @@ private:
               const Planned& planned,
               std::int64_t amount,
               std::string limited_by);
-    void TraceRule(const CompiledRule& rule, const Planned& planned, Posting* posting);
+    void TraceRule(const CompiledRule& rule, const Planned& planned, Earning* earning);
     std::string Formula(const CompiledRule& compiled, const Planned& planned) const;
     void BuildCredits();
 
@@ -524,7 +524,7 @@ std::string Engine::Formula(const CompiledRule& compiled, const Planned& planned
     return text;
 }
 
-void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Posting* posting) {
+void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Earning* earning) {
     std::vector<rules::TraceStep> trace;
     if (compiled.campaign >= 0) {
         const CompiledCampaign& campaign =
@@ -539,16 +539,16 @@ void Engine::TraceRule(const CompiledRule& compiled, const Planned& planned, Pos
     if (compiled.amount) {
         (void)compiled.amount->Explain(activation_.Variables(), &trace);
     }
-    posting->trace.reserve(trace.size() + 2);
+    earning->trace.reserve(trace.size() + 2);
     for (rules::TraceStep& step : trace) {
-        posting->trace.push_back({std::move(step.source), std::move(step.value)});
+        earning->trace.push_back({std::move(step.source), std::move(step.value)});
     }
     if (compiled.items) {
-        posting->trace.push_back({compiled.rule->items,
+        earning->trace.push_back({compiled.rule->items,
                                   std::to_string(planned.items_matched) + " of " +
                                       std::to_string(event_.items.size()) + " items"});
     }
-    posting->trace.push_back({"amount", Formula(compiled, planned)});
+    earning->trace.push_back({"amount", Formula(compiled, planned)});
 }
 
 void Engine::Fire(const CompiledRule& compiled,
@@ -556,20 +556,20 @@ void Engine::Fire(const CompiledRule& compiled,
                   std::int64_t amount,
                   std::string limited_by) {
     const Rule& rule = *compiled.rule;
-    Posting& posting = decision_.postings.emplace_back();
-    posting.rule = compiled.index;
-    posting.rule_id = rule.id;
-    posting.asset = rule.asset;
-    posting.amount = amount;
-    posting.planned = planned.amount;
-    posting.limited_by = std::move(limited_by);
-    posting.base = planned.base;
-    posting.units = planned.units;
-    posting.items_matched = planned.items_matched;
-    posting.multiplier_micro = rule.earn.multiplier_micro;
-    posting.tier_multiplier_micro = planned.tier_multiplier_micro;
+    Earning& earning = decision_.earnings.emplace_back();
+    earning.rule = compiled.index;
+    earning.rule_id = rule.id;
+    earning.asset = rule.asset;
+    earning.amount = amount;
+    earning.planned = planned.amount;
+    earning.limited_by = std::move(limited_by);
+    earning.base = planned.base;
+    earning.units = planned.units;
+    earning.items_matched = planned.items_matched;
+    earning.multiplier_micro = rule.earn.multiplier_micro;
+    earning.tier_multiplier_micro = planned.tier_multiplier_micro;
     if (planned.tier_applied) {
-        posting.tier = tier_->id;
+        earning.tier = tier_->id;
     }
     ForEachCounter(rule.caps, compiled.counter_prefix, Dates(), [&](std::string key, std::int64_t) {
         pending_.Add(key, amount);
@@ -578,8 +578,8 @@ void Engine::Fire(const CompiledRule& compiled,
     if (compiled.campaign >= 0) {
         const CompiledCampaign& campaign =
             compiled_.campaigns[static_cast<std::size_t>(compiled.campaign)];
-        posting.campaign = campaign.campaign->id;
-        posting.budget = campaign.campaign->budget;
+        earning.campaign = campaign.campaign->id;
+        earning.budget = campaign.campaign->budget;
         pending_.Add(campaign.counter_prefix + "event", amount);
         ForEachCounter(campaign.campaign->caps,
                        campaign.counter_prefix,
@@ -588,12 +588,12 @@ void Engine::Fire(const CompiledRule& compiled,
                            pending_.Add(key, amount);
                            AddIncrement(std::move(key), amount);
                        });
-        if (!posting.budget.empty()) {
-            pending_.Add("budget:" + posting.budget, amount);
+        if (!earning.budget.empty()) {
+            pending_.Add("budget:" + earning.budget, amount);
         }
     }
-    if (options_.trace_postings) {
-        TraceRule(compiled, planned, &posting);
+    if (options_.trace_earnings) {
+        TraceRule(compiled, planned, &earning);
     }
 }
 
@@ -633,7 +633,7 @@ Result<Decision> Engine::Run() {
     if (options_.list_skipped) {
         decision_.skipped.reserve(compiled_.rules.size());
     }
-    decision_.postings.reserve(8);
+    decision_.earnings.reserve(8);
     decision_.increments.reserve(8);
     for (const std::size_t index : compiled_.order) {
         const CompiledRule& compiled = compiled_.rules[index];
@@ -712,23 +712,23 @@ Result<Decision> Engine::Run() {
 }
 
 void Engine::BuildCredits() {
-    for (const Posting& posting : decision_.postings) {
+    for (const Earning& earning : decision_.earnings) {
         auto credit = std::find_if(decision_.credits.begin(),
                                    decision_.credits.end(),
-                                   [&](const Credit& c) { return c.budget == posting.budget; });
+                                   [&](const Credit& c) { return c.budget == earning.budget; });
         if (credit == decision_.credits.end()) {
-            decision_.credits.push_back(Credit{posting.budget, 0, 0, 0, std::string()});
+            decision_.credits.push_back(Credit{earning.budget, 0, 0, 0, std::string()});
             credit = decision_.credits.end() - 1;
         }
-        switch (posting.asset) {
+        switch (earning.asset) {
             case Asset::kPoints:
-                credit->points += posting.amount;
+                credit->points += earning.amount;
                 break;
             case Asset::kStatus:
-                credit->status += posting.amount;
+                credit->status += earning.amount;
                 break;
             case Asset::kCashback:
-                credit->cashback += posting.amount;
+                credit->cashback += earning.amount;
                 break;
         }
     }

@@ -2,7 +2,7 @@
 // never exceeded, whatever the rules, amounts, times and stacking. The counters and the budget
 // are kept here as the store would keep them (apply each Decision's increments, take its budget
 // credits off the balance), and the caps are checked against totals this test computes on its
-// own from the postings and the local calendar.
+// own from the earnings and the local calendar.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -198,16 +198,16 @@ RC_GTEST_PROP(EnginePropertyTest, CapsAndBudgetsAreNeverExceeded, ()) {
         }
         const LocalDate date = LocalDateOf(event.occurred_at);
         std::int64_t campaign_event = 0;
-        for (const Posting& posting : decision->postings) {
-            RC_ASSERT(posting.amount > 0);
-            RC_ASSERT(posting.amount <= posting.planned);
-            const Rule& rule = *program.rules()[posting.rule];
+        for (const Earning& earning : decision->earnings) {
+            RC_ASSERT(earning.amount > 0);
+            RC_ASSERT(earning.amount <= earning.planned);
+            const Rule& rule = *program.rules()[earning.rule];
             if (rule.caps.per_event > 0) {
-                RC_ASSERT(posting.amount <= rule.caps.per_event);
+                RC_ASSERT(earning.amount <= rule.caps.per_event);
             }
-            totals[rule.id + ":day:" + date.day] += posting.amount;
-            totals[rule.id + ":week:" + date.week] += posting.amount;
-            totals[rule.id + ":month:" + date.month] += posting.amount;
+            totals[rule.id + ":day:" + date.day] += earning.amount;
+            totals[rule.id + ":week:" + date.week] += earning.amount;
+            totals[rule.id + ":month:" + date.month] += earning.amount;
             const std::array<std::pair<std::int64_t, std::string>, 3> caps = {{
                 {rule.caps.day, rule.id + ":day:" + date.day},
                 {rule.caps.week, rule.id + ":week:" + date.week},
@@ -218,9 +218,9 @@ RC_GTEST_PROP(EnginePropertyTest, CapsAndBudgetsAreNeverExceeded, ()) {
                     RC_ASSERT(totals[key] <= cap);
                 }
             }
-            if (!posting.campaign.empty()) {
-                campaign_event += posting.amount;
-                RC_ASSERT(posting.budget == "budget-c");
+            if (!earning.campaign.empty()) {
+                campaign_event += earning.amount;
+                RC_ASSERT(earning.budget == "budget-c");
             }
         }
         if (campaign_per_event > 0) {

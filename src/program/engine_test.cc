@@ -12,9 +12,9 @@ namespace candor::program {
 namespace {
 
 using testing::At;
+using testing::EarningOf;
 using testing::MustEvaluate;
 using testing::MustParse;
-using testing::PostingOf;
 using testing::ProgramText;
 using testing::Purchase;
 using testing::RuleText;
@@ -122,10 +122,10 @@ TEST(EngineTest, ExpressionAmounts) {
                     RuleText("broken", R"({"expression": "event.amount / member.visits_count"})") +
                     "," + RuleText("negative", R"({"expression": "0 - event.amount"})")));
     const Decision decision = MustEvaluate(program, Purchase(150050));
-    ASSERT_NE(PostingOf(decision, "int"), nullptr);
-    EXPECT_EQ(PostingOf(decision, "int")->amount, 3000);
-    ASSERT_NE(PostingOf(decision, "decimal"), nullptr);
-    EXPECT_EQ(PostingOf(decision, "decimal")->amount, 2250);  // 2250.75, floor
+    ASSERT_NE(EarningOf(decision, "int"), nullptr);
+    EXPECT_EQ(EarningOf(decision, "int")->amount, 3000);
+    ASSERT_NE(EarningOf(decision, "decimal"), nullptr);
+    EXPECT_EQ(EarningOf(decision, "decimal")->amount, 2250);  // 2250.75, floor
     const Skipped* broken = SkippedOf(program, decision, "broken");
     ASSERT_NE(broken, nullptr);
     EXPECT_EQ(broken->reason, Reason::kError);
@@ -149,13 +149,13 @@ TEST(EngineTest, ItemRulesEarnOnMatchingItems) {
                                                     {Item{"A-1", "coffee", 2, 60000},
                                                      Item{"T-1", "tea", 1, 30000},
                                                      Item{"A-2", "coffee", 1, 5000}}));
-    const Posting* coffee = PostingOf(decision, "coffee-x3");
+    const Earning* coffee = EarningOf(decision, "coffee-x3");
     ASSERT_NE(coffee, nullptr);
     EXPECT_EQ(coffee->amount, 1950);  // 650.00 RUB of coffee × 1/100 × 3
     EXPECT_EQ(coffee->base, 65000);
     EXPECT_EQ(coffee->items_matched, 2U);
-    ASSERT_NE(PostingOf(decision, "per-cup"), nullptr);
-    EXPECT_EQ(PostingOf(decision, "per-cup")->amount, 30) << "10 per unit, 3 units";
+    ASSERT_NE(EarningOf(decision, "per-cup"), nullptr);
+    EXPECT_EQ(EarningOf(decision, "per-cup")->amount, 30) << "10 per unit, 3 units";
     const Skipped* sku = SkippedOf(program, decision, "sku");
     ASSERT_NE(sku, nullptr);
     EXPECT_EQ(sku->reason, Reason::kNoMatchingItems);
@@ -173,15 +173,15 @@ TEST(EngineTest, TierMultipliers) {
     MemberFacts facts;
     facts.tier = "gold";
     Decision decision = MustEvaluate(program, Purchase(150000), facts);
-    EXPECT_EQ(PostingOf(decision, "base")->amount, 1875);
-    EXPECT_EQ(PostingOf(decision, "base")->tier, "gold");
-    EXPECT_EQ(PostingOf(decision, "base")->tier_multiplier_micro, 1'250'000);
-    EXPECT_EQ(PostingOf(decision, "flat")->amount, 1500);
-    EXPECT_EQ(PostingOf(decision, "flat")->tier, "");
+    EXPECT_EQ(EarningOf(decision, "base")->amount, 1875);
+    EXPECT_EQ(EarningOf(decision, "base")->tier, "gold");
+    EXPECT_EQ(EarningOf(decision, "base")->tier_multiplier_micro, 1'250'000);
+    EXPECT_EQ(EarningOf(decision, "flat")->amount, 1500);
+    EXPECT_EQ(EarningOf(decision, "flat")->tier, "");
     EXPECT_EQ(decision.tier, "gold");
     facts.tier = "diamond";  // not in this program version: no multiplier
     decision = MustEvaluate(program, Purchase(150000), facts);
-    EXPECT_EQ(PostingOf(decision, "base")->amount, 1500);
+    EXPECT_EQ(EarningOf(decision, "base")->amount, 1500);
     EXPECT_EQ(decision.tier, "");
 }
 
@@ -201,16 +201,16 @@ const std::string kExclusiveProgram = ProgramText(
 TEST(EngineTest, ExclusiveGroupHighestPriorityWins) {
     const Program program = MustParse(kExclusiveProgram);
     Decision decision = MustEvaluate(program, Purchase(10000, kSaturday));
-    ASSERT_EQ(decision.postings.size(), 1U);
-    EXPECT_EQ(decision.postings[0].rule_id, "weekend");
-    EXPECT_EQ(decision.postings[0].amount, 200);
+    ASSERT_EQ(decision.earnings.size(), 1U);
+    EXPECT_EQ(decision.earnings[0].rule_id, "weekend");
+    EXPECT_EQ(decision.earnings[0].amount, 200);
     EXPECT_EQ(SkippedOf(program, decision, "base")->reason, Reason::kSuperseded);
     EXPECT_EQ(SkippedOf(program, decision, "base")->detail, "weekend");
     EXPECT_EQ(SkippedOf(program, decision, "vip")->reason, Reason::kConditionFalse);
 
     decision = MustEvaluate(program, Purchase(10000, kFriday));
-    ASSERT_EQ(decision.postings.size(), 1U);
-    EXPECT_EQ(decision.postings[0].rule_id, "base");
+    ASSERT_EQ(decision.earnings.size(), 1U);
+    EXPECT_EQ(decision.earnings[0].rule_id, "base");
     EXPECT_EQ(SkippedOf(program, decision, "weekend")->reason, Reason::kOutsideWindow);
 
     // A capped winner earns what its cap leaves; once it has nothing left, the next one earns.
@@ -219,14 +219,14 @@ TEST(EngineTest, ExclusiveGroupHighestPriorityWins) {
     Counters counters;
     counters.values["rule:vip:day:2026-11-21"] = 40;
     decision = MustEvaluate(program, Purchase(10000, kSaturday), vip, counters);
-    ASSERT_EQ(decision.postings.size(), 1U);
-    EXPECT_EQ(decision.postings[0].rule_id, "vip");
-    EXPECT_EQ(decision.postings[0].amount, 60);
-    EXPECT_EQ(decision.postings[0].planned, 300);
+    ASSERT_EQ(decision.earnings.size(), 1U);
+    EXPECT_EQ(decision.earnings[0].rule_id, "vip");
+    EXPECT_EQ(decision.earnings[0].amount, 60);
+    EXPECT_EQ(decision.earnings[0].planned, 300);
     counters.values["rule:vip:day:2026-11-21"] = 100;
     decision = MustEvaluate(program, Purchase(10000, kSaturday), vip, counters);
-    ASSERT_EQ(decision.postings.size(), 1U);
-    EXPECT_EQ(decision.postings[0].rule_id, "weekend");
+    ASSERT_EQ(decision.earnings.size(), 1U);
+    EXPECT_EQ(decision.earnings[0].rule_id, "weekend");
     EXPECT_EQ(SkippedOf(program, decision, "vip")->reason, Reason::kCapped);
 }
 
@@ -298,8 +298,8 @@ TEST(EngineTest, CapsAreReachedExactlyAndNeverPassed) {
         EXPECT_EQ(Total(decision), c.points)
             << c.day_used << "/" << c.week_used << "/" << c.month_used;
         if (c.points > 0) {
-            EXPECT_EQ(decision.postings[0].limited_by, c.limited_by);
-            EXPECT_EQ(decision.postings[0].planned, c.amount / 100);
+            EXPECT_EQ(decision.earnings[0].limited_by, c.limited_by);
+            EXPECT_EQ(decision.earnings[0].planned, c.amount / 100);
             ASSERT_EQ(decision.increments.size(), 3U);
             for (const CounterIncrement& increment : decision.increments) {
                 EXPECT_EQ(increment.delta, c.points) << increment.key;
@@ -352,15 +352,15 @@ TEST(EngineTest, CampaignBudgetIsNeverOverdrawn) {
             counters.budgets["bf-2026"] = c.remaining;
         }
         const Decision decision = MustEvaluate(program, event, {}, counters);
-        const Posting* a = PostingOf(decision, "bf-a");
-        const Posting* b = PostingOf(decision, "bf-b");
+        const Earning* a = EarningOf(decision, "bf-a");
+        const Earning* b = EarningOf(decision, "bf-b");
         EXPECT_EQ(a == nullptr ? 0 : a->amount, c.a) << c.remaining;
         EXPECT_EQ(b == nullptr ? 0 : b->amount, c.b) << c.remaining;
         if (c.b == 0) {
             EXPECT_EQ(SkippedOf(program, decision, "bf-b")->reason, Reason::kBudgetExhausted);
         }
-        EXPECT_EQ(PostingOf(decision, "base")->amount, 200);
-        EXPECT_EQ(PostingOf(decision, "base")->budget, "");
+        EXPECT_EQ(EarningOf(decision, "base")->amount, 200);
+        EXPECT_EQ(EarningOf(decision, "base")->budget, "");
         // One credit per source: the issued account and the budget.
         std::int64_t from_budget = 0;
         for (const Credit& credit : decision.credits) {
@@ -382,16 +382,16 @@ TEST(EngineTest, CampaignCaps) {
     counters.budgets["bf-2026"] = 1'000'000;
     Event event = Purchase(50000, "2026-11-28T12:00:00+03:00");
     Decision decision = MustEvaluate(program, event, {}, counters);
-    EXPECT_EQ(PostingOf(decision, "bf-a")->amount, 400) << "per_event 400 of 500 planned";
-    EXPECT_EQ(PostingOf(decision, "bf-a")->limited_by, "campaign:bf:event");
+    EXPECT_EQ(EarningOf(decision, "bf-a")->amount, 400) << "per_event 400 of 500 planned";
+    EXPECT_EQ(EarningOf(decision, "bf-a")->limited_by, "campaign:bf:event");
     EXPECT_EQ(SkippedOf(program, decision, "bf-b")->reason, Reason::kCapped);
     ASSERT_EQ(decision.increments.size(), 1U);
     EXPECT_EQ(decision.increments[0].key, "campaign:bf:total");
     EXPECT_EQ(decision.increments[0].delta, 400);
     counters.values["campaign:bf:total"] = 450;
     decision = MustEvaluate(program, event, {}, counters);
-    EXPECT_EQ(PostingOf(decision, "bf-a")->amount, 50);
-    EXPECT_EQ(PostingOf(decision, "bf-a")->limited_by, "campaign:bf:total");
+    EXPECT_EQ(EarningOf(decision, "bf-a")->amount, 50);
+    EXPECT_EQ(EarningOf(decision, "bf-a")->limited_by, "campaign:bf:total");
     EXPECT_EQ(CounterKeys(program, event), (std::vector<std::string>{"campaign:bf:total"}));
     EXPECT_TRUE(CounterKeys(program, Purchase(1, kFriday)).empty()) << "not running then";
 }
@@ -417,7 +417,7 @@ TEST(EngineTest, CampaignScheduleAndTarget) {
     };
     for (const Case& c : cases) {
         const Decision decision = MustEvaluate(program, Purchase(1000, c.at), {}, counters);
-        EXPECT_EQ(PostingOf(decision, "bf-b") != nullptr, c.runs) << c.at;
+        EXPECT_EQ(EarningOf(decision, "bf-b") != nullptr, c.runs) << c.at;
         if (!c.runs) {
             EXPECT_EQ(SkippedOf(program, decision, "bf-b")->reason, Reason::kOutsideSchedule);
         }
@@ -517,19 +517,19 @@ TEST(EngineTest, BetsAndGameRoundsEarnOnTurnoverOrNetLoss) {
     bet.type = EventType::kBet;
     bet.game = "sports";
     Decision decision = MustEvaluate(program, bet);
-    EXPECT_EQ(PostingOf(decision, "turnover")->amount, 10);
-    EXPECT_EQ(PostingOf(decision, "sports")->amount, 5);
+    EXPECT_EQ(EarningOf(decision, "turnover")->amount, 10);
+    EXPECT_EQ(EarningOf(decision, "sports")->amount, 5);
     EXPECT_EQ(SkippedOf(program, decision, "net")->reason, Reason::kWrongEventType);
     Event round = Purchase(100000);
     round.type = EventType::kGameRound;
     round.win = 40000;
     decision = MustEvaluate(program, round);
-    EXPECT_EQ(PostingOf(decision, "net")->amount, 3000);  // 5% of 600.00 lost
-    EXPECT_EQ(PostingOf(decision, "net")->base, 60000);
+    EXPECT_EQ(EarningOf(decision, "net")->amount, 3000);  // 5% of 600.00 lost
+    EXPECT_EQ(EarningOf(decision, "net")->base, 60000);
     round.win = 150000;
     decision = MustEvaluate(program, round);
     EXPECT_EQ(SkippedOf(program, decision, "net")->reason, Reason::kZeroAmount) << "a win";
-    EXPECT_EQ(PostingOf(decision, "turnover")->amount, 2);
+    EXPECT_EQ(EarningOf(decision, "turnover")->amount, 2);
 }
 
 // Custom event types earn fixed bonuses; the event's name tells them apart.
@@ -571,7 +571,7 @@ TEST(EngineTest, RefundsReversePartOfTheOriginal) {
     EXPECT_EQ(decision.reversal->original, "till-17-000381");
     EXPECT_EQ(decision.reversal->part, 30000);
     EXPECT_EQ(decision.reversal->whole, 100000);
-    EXPECT_TRUE(decision.postings.empty());
+    EXPECT_TRUE(decision.earnings.empty());
     EXPECT_TRUE(decision.credits.empty());
     auto meta = ParseMeta(decision.reversal->meta);
     ASSERT_TRUE(meta.has_value());
@@ -627,7 +627,7 @@ TEST(EngineTest, MetaFitsTheJournalBound) {
     }
     const Program program = MustParse(ProgramText(rules));
     const Decision decision = MustEvaluate(program, Purchase(1));
-    EXPECT_EQ(decision.postings.size(), limits::kProgramRulesMax);
+    EXPECT_EQ(decision.earnings.size(), limits::kProgramRulesMax);
     ASSERT_EQ(decision.credits.size(), 1U);
     EXPECT_LE(decision.credits[0].meta.size(), limits::kEntryMetaBytesMax);
     auto meta = ParseMeta(decision.credits[0].meta);
@@ -647,8 +647,8 @@ TEST(EngineTest, OptionsChangeWhatIsRecordedNeverTheDecision) {
     const Decision real = MustEvaluate(program, event, facts);
     const auto numbers = [](const Decision& decision) {
         nlohmann::json out = nlohmann::json::array();
-        for (const Posting& posting : decision.postings) {
-            out.push_back({posting.rule_id, posting.amount, posting.planned, posting.limited_by});
+        for (const Earning& earning : decision.earnings) {
+            out.push_back({earning.rule_id, earning.amount, earning.planned, earning.limited_by});
         }
         for (const Credit& credit : decision.credits) {
             out.push_back(
@@ -659,15 +659,15 @@ TEST(EngineTest, OptionsChangeWhatIsRecordedNeverTheDecision) {
         }
         return out;
     };
-    for (const bool trace_postings : {false, true}) {
+    for (const bool trace_earnings : {false, true}) {
         for (const bool list_skipped : {false, true}) {
             EvaluateOptions options;
-            options.trace_postings = trace_postings;
+            options.trace_earnings = trace_earnings;
             options.list_skipped = list_skipped;
             options.trace_skipped = true;
             const Decision decision = MustEvaluate(program, event, facts, {}, options);
             EXPECT_EQ(numbers(decision), numbers(real));
-            EXPECT_EQ(decision.postings[0].trace.empty(), !trace_postings);
+            EXPECT_EQ(decision.earnings[0].trace.empty(), !trace_earnings);
             EXPECT_EQ(decision.skipped.empty(), !list_skipped);
         }
     }
@@ -683,7 +683,7 @@ TEST(EngineTest, OptionsChangeWhatIsRecordedNeverTheDecision) {
 }
 
 // A fired rule's trace shows why its condition held and how its amount came out.
-TEST(EngineTest, PostingsCarryTheirTrace) {
+TEST(EngineTest, EarningsCarryTheirTrace) {
     const Program program = MustParse(ProgramText(
         RuleText("big",
                  R"({"rate": {"points": 1, "per": 100}, "multiplier": 2})",
@@ -691,8 +691,8 @@ TEST(EngineTest, PostingsCarryTheirTrace) {
     Event event = Purchase(150000);
     event.store = "s-17";
     const Decision decision = MustEvaluate(program, event);
-    ASSERT_EQ(decision.postings.size(), 1U);
-    const std::vector<TraceStep>& trace = decision.postings[0].trace;
+    ASSERT_EQ(decision.earnings.size(), 1U);
+    const std::vector<TraceStep>& trace = decision.earnings[0].trace;
     ASSERT_GE(trace.size(), 3U);
     EXPECT_EQ(trace.front().source, "event.amount");
     EXPECT_EQ(trace.front().value, "150000");

@@ -170,7 +170,7 @@ std::string WhenText(const Rule& rule,
     return text;
 }
 
-// "the daily cap" / "дневным лимитом" for a posting's limited_by.
+// "the daily cap" / "дневным лимитом" for an earning's limited_by.
 std::string LimitText(std::string_view limited_by, Language language) {
     const bool ru = IsRu(language);
     const auto has = [&](std::string_view part) {
@@ -194,7 +194,7 @@ std::string LimitText(std::string_view limited_by, Language language) {
     return ru ? "лимитом на одно событие" : "the per-event cap";
 }
 
-// The parts of one explanation line, from a Posting or from a journal meta.
+// The parts of one explanation line, from a Earning or from a journal meta.
 struct Line {
     Asset asset = Asset::kPoints;
     std::int64_t amount = 0;
@@ -347,23 +347,23 @@ std::string EntryMeta(const Program& program,
     constexpr std::size_t kClosingBytesMax = 32;
     std::int64_t listed = 0;
     std::int64_t omitted = 0;
-    for (const Posting& posting : decision.postings) {
-        if (posting.budget != budget) {
+    for (const Earning& earning : decision.earnings) {
+        if (earning.budget != budget) {
             continue;
         }
-        const std::string_view asset = candor::Name(posting.asset);
+        const std::string_view asset = candor::Name(earning.asset);
         // ,["id","asset",amount]: the amount takes at most 19 digits.
-        const std::size_t piece = 1 + 2 + posting.rule_id.size() + 3 + asset.size() + 2 + 19 + 1;
+        const std::size_t piece = 1 + 2 + earning.rule_id.size() + 3 + asset.size() + 2 + 19 + 1;
         if (omitted > 0 || meta.size() + piece + kClosingBytesMax > limits::kEntryMetaBytesMax) {
             ++omitted;
             continue;
         }
         meta += listed == 0 ? R"([")" : R"(,[")";
-        meta += posting.rule_id;
+        meta += earning.rule_id;
         meta += R"(",")";
         meta += asset;
         meta += R"(",)";
-        AppendInteger(&meta, posting.amount);
+        AppendInteger(&meta, earning.amount);
         meta += ']';
         ++listed;
     }
@@ -434,29 +434,29 @@ Result<Meta> ParseMeta(std::string_view text) {
     return meta;
 }
 
-std::string ExplainPosting(const Program& program,
+std::string ExplainEarning(const Program& program,
                            const Event& event,
-                           const Posting& posting,
+                           const Earning& earning,
                            Language language) {
-    CANDOR_ASSERT(posting.rule < program.rules().size());
-    const Rule* rule = program.rules()[posting.rule];
+    CANDOR_ASSERT(earning.rule < program.rules().size());
+    const Rule* rule = program.rules()[earning.rule];
     const LocalTime local = ToLocal(program.compiled().zone, event.occurred_at);
     Line line;
-    line.asset = posting.asset;
-    line.amount = posting.amount;
+    line.asset = earning.asset;
+    line.amount = earning.amount;
     line.type = event.type;
     line.event_amount = event.amount;
     line.event_name = event.name;
     line.rule = rule;
-    line.campaign = program.CampaignOf(posting.rule);
-    line.tier = posting.tier.empty() ? nullptr : program.FindTier(posting.tier);
+    line.campaign = program.CampaignOf(earning.rule);
+    line.tier = earning.tier.empty() ? nullptr : program.FindTier(earning.tier);
     line.local = &local;
-    line.items_matched = rule->items.empty() ? 0 : posting.items_matched;
-    line.items_base = posting.base;
+    line.items_matched = rule->items.empty() ? 0 : earning.items_matched;
+    line.items_base = earning.base;
     line.is_net = rule->earn.base == EarnBase::kNet;
-    line.base = posting.base;
-    line.planned = posting.planned;
-    line.limited_by = posting.limited_by;
+    line.base = earning.base;
+    line.planned = earning.planned;
+    line.limited_by = earning.limited_by;
     return RenderLine(program, line, language);
 }
 
@@ -516,8 +516,8 @@ std::string Explain(const Program& program,
                     const Decision& decision,
                     Language language) {
     std::string text;
-    for (const Posting& posting : decision.postings) {
-        text += (text.empty() ? "" : "\n") + ExplainPosting(program, event, posting, language);
+    for (const Earning& earning : decision.earnings) {
+        text += (text.empty() ? "" : "\n") + ExplainEarning(program, event, earning, language);
     }
     if (decision.reversal) {
         text += (text.empty() ? "" : "\n") + RefundText(program,
@@ -583,19 +583,19 @@ Json Texts(const std::string& ru, const std::string& en) {
 }  // namespace
 
 nlohmann::json DecisionJson(const Program& program, const Event& event, const Decision& decision) {
-    Json postings = Json::array();
-    for (const Posting& posting : decision.postings) {
-        postings.push_back({{"rule", posting.rule_id},
-                            {"campaign", posting.campaign},
-                            {"asset", std::string(candor::Name(posting.asset))},
-                            {"amount", posting.amount},
-                            {"planned", posting.planned},
-                            {"limited_by", posting.limited_by},
-                            {"budget", posting.budget},
-                            {"trace", TraceJson(posting.trace)},
+    Json earnings = Json::array();
+    for (const Earning& earning : decision.earnings) {
+        earnings.push_back({{"rule", earning.rule_id},
+                            {"campaign", earning.campaign},
+                            {"asset", std::string(candor::Name(earning.asset))},
+                            {"amount", earning.amount},
+                            {"planned", earning.planned},
+                            {"limited_by", earning.limited_by},
+                            {"budget", earning.budget},
+                            {"trace", TraceJson(earning.trace)},
                             {"explanation",
-                             Texts(ExplainPosting(program, event, posting, Language::kRu),
-                                   ExplainPosting(program, event, posting, Language::kEn))}});
+                             Texts(ExplainEarning(program, event, earning, Language::kRu),
+                                   ExplainEarning(program, event, earning, Language::kEn))}});
     }
     Json skipped = Json::array();
     for (const Skipped& item : decision.skipped) {
@@ -629,7 +629,7 @@ nlohmann::json DecisionJson(const Program& program, const Event& event, const De
     return {{"program_version", decision.program_version},
             {"event_type", std::string(Name(decision.event_type))},
             {"tier", decision.tier},
-            {"postings", std::move(postings)},
+            {"earnings", std::move(earnings)},
             {"skipped", std::move(skipped)},
             {"credits", std::move(credits)},
             {"increments", std::move(increments)},

@@ -33,8 +33,8 @@ const std::string kRetail = ProgramText(
          {"id": "gold", "name": {"ru": "Золото", "en": "Gold"}, "threshold": 1000,
           "multiplier": "1.25"}]},)");
 
-// Each posting explains itself in plain Russian and English, with Russian number formats.
-TEST(ExplainTest, PostingsInBothLanguages) {
+// Each earning explains itself in plain Russian and English, with Russian number formats.
+TEST(ExplainTest, EarningsInBothLanguages) {
     const Program program = MustParse(kRetail);
     MemberFacts facts;
     facts.tier = "gold";
@@ -53,7 +53,8 @@ TEST(ExplainTest, PostingsInBothLanguages) {
               "+22.50 RUB cashback: purchase of 1,500 RUB, rule 'Cashback'");
     EXPECT_EQ(
         Explain(program, event, decision, Language::kRu),
-        "+37 баллов: покупка на 1\u202f500\u00a0₽ в субботу, правило "
+        "+37 баллов: покупка на 1\u202f500\u00a0₽ в субботу, "
+        "правило "
         "«Двойные "
         "выходные» "
         "×2, "
@@ -92,18 +93,18 @@ TEST(ExplainTest, RussianPluralsAndNumbers) {
     for (const Case& c : cases) {
         const Event event = Purchase(c.amount);
         const Decision decision = MustEvaluate(program, event);
-        ASSERT_EQ(decision.postings.size(), 1U);
-        const std::string ru = ExplainPosting(program, event, decision.postings[0], Language::kRu);
-        const std::string en = ExplainPosting(program, event, decision.postings[0], Language::kEn);
+        ASSERT_EQ(decision.earnings.size(), 1U);
+        const std::string ru = ExplainEarning(program, event, decision.earnings[0], Language::kRu);
+        const std::string en = ExplainEarning(program, event, decision.earnings[0], Language::kEn);
         EXPECT_EQ(ru.substr(0, ru.find(':')), c.ru);
         EXPECT_EQ(en.substr(0, en.find(':')), c.en);
     }
     const Event kopecks = Purchase(150050);
     const Decision decision = MustEvaluate(program, kopecks);
-    EXPECT_EQ(ExplainPosting(program, kopecks, decision.postings[0], Language::kEn),
+    EXPECT_EQ(ExplainEarning(program, kopecks, decision.earnings[0], Language::kEn),
               "+150,050 points: purchase of 1,500.50 RUB, rule 'R'");
     EXPECT_EQ(
-        ExplainPosting(program, kopecks, decision.postings[0], Language::kRu),
+        ExplainEarning(program, kopecks, decision.earnings[0], Language::kRu),
         "+150\u202f050 баллов: покупка на 1\u202f500,50\u00a0₽, правило "
         "«Р»");
 }
@@ -177,7 +178,7 @@ TEST(ExplainTest, MetaExplainsTheHistoryTheSameWay) {
     }
 }
 
-// DecisionJson carries what a simulation answers: postings, skipped rules, texts.
+// DecisionJson carries what a simulation answers: earnings, skipped rules, texts.
 TEST(ExplainTest, DecisionJsonForSimulations) {
     const Program program = MustParse(kRetail, 3);
     const Event event = Purchase(150000, "2026-11-20T15:03:11+03:00");
@@ -185,10 +186,10 @@ TEST(ExplainTest, DecisionJsonForSimulations) {
     const nlohmann::json json = DecisionJson(program, event, decision);
     EXPECT_EQ(json["program_version"], 3);
     EXPECT_EQ(json["event_type"], "purchase");
-    ASSERT_EQ(json["postings"].size(), 3U);
-    EXPECT_EQ(json["postings"][0]["rule"], "base");
-    EXPECT_EQ(json["postings"][0]["amount"], 15);
-    EXPECT_EQ(json["postings"][0]["explanation"]["en"],
+    ASSERT_EQ(json["earnings"].size(), 3U);
+    EXPECT_EQ(json["earnings"][0]["rule"], "base");
+    EXPECT_EQ(json["earnings"][0]["amount"], 15);
+    EXPECT_EQ(json["earnings"][0]["explanation"]["en"],
               "+15 points: purchase of 1,500 RUB, rule 'Base points'");
     EXPECT_EQ(json["skipped"][0]["rule"], "weekend");
     EXPECT_EQ(json["skipped"][0]["reason"], "outside_window");

@@ -1,5 +1,5 @@
 // The loyalty program: its definition (earn rules, rule groups, campaigns, tiers), the events it
-// earns on, and the earn engine that turns one event into postings, each with its explanation.
+// earns on, and the earn engine that turns one event into earnings, each with its explanation.
 //
 // What it offers:
 // - Events: ReadEvent/ParseEvent decode an event's JSON strictly (docs/program.md, "Events"),
@@ -8,7 +8,7 @@
 //   compiles its expressions once, naming the JSON path (and line and column inside an
 //   expression) of the first mistake; ProgramJson writes a definition back canonically.
 // - Earning: Evaluate runs one event for one member against one program version and returns a
-//   Decision: the postings (asset, amount, the campaign budget they come from), the rules that
+//   Decision: the earnings (asset, amount, the campaign budget they come from), the rules that
 //   did not fire and why, the counter increments for caps, the journal `meta` of each ledger
 //   credit, and for a refund the part of the original to reverse. Simulating an event and
 //   earning on it are the same call; the caller only decides whether to post the credits.
@@ -138,7 +138,7 @@ struct Text {
 };
 
 // How a rule's amount becomes a whole number of points (or minor units of cashback), once per
-// posting: down, half away from zero ("round"), or up.
+// earning: down, half away from zero ("round"), or up.
 enum class Rounding : std::uint8_t { kFloor, kRound, kCeil };
 
 // How the rules of one group combine (docs/program.md, "Stacking").
@@ -416,7 +416,7 @@ enum class Reason : std::uint8_t {
 std::string_view Name(Reason reason);
 
 // One rule's earning in one asset.
-struct Posting {
+struct Earning {
     std::size_t rule = 0;  // index in Program::rules()
     std::string rule_id;
     std::string campaign;  // the campaign's id, "" for a program rule
@@ -448,7 +448,7 @@ struct CounterIncrement {
     std::int64_t delta = 0;
 };
 
-// One ledger Earn: the postings that come from the same source, summed per asset. `meta` is
+// One ledger Earn: the earnings that come from the same source, summed per asset. `meta` is
 // the entry's journal metadata (at most limits::kEntryMetaBytesMax bytes, pseudonymous).
 struct Credit {
     std::string budget;  // "" : the program's issued account; else Earn::points_source
@@ -471,20 +471,20 @@ struct Decision {
     std::int64_t program_version = 0;
     EventType event_type = EventType::kPurchase;
     std::string tier;  // the member's tier as the program knows it ("" for none or unknown)
-    std::vector<Posting> postings;
+    std::vector<Earning> earnings;
     std::vector<Skipped> skipped;              // empty unless EvaluateOptions::list_skipped
     std::vector<CounterIncrement> increments;  // add to the counters when the credits post
     std::vector<Credit> credits;               // post these (nothing when empty)
     std::optional<Reversal> reversal;          // refunds only
 };
 
-// What Evaluate records besides the decision itself. Neither changes an amount, a posting, a
+// What Evaluate records besides the decision itself. Neither changes an amount, an earning, a
 // credit or an increment: a simulation and the real earning decide alike.
 struct EvaluateOptions {
-    // Each posting's trace (Posting::trace): its campaign target's, condition's and amount's
+    // Each earning's trace (Earning::trace): its campaign target's, condition's and amount's
     // sub-expressions and how the amount came out. On by default, so that what is posted can
     // store why; off for callers that only need the numbers (backtests, the engine benchmark).
-    bool trace_postings = true;
+    bool trace_earnings = true;
     // Decision::skipped: every rule that did not earn and why. On by default; off for callers
     // that post and need no account of what did not happen.
     bool list_skipped = true;
@@ -512,21 +512,21 @@ Result<Decision> Evaluate(const Program& program,
 // in Russian "+30 баллов: покупка на 1 500 ₽ в субботу, правило
 // «Двойные выходные» ×2, уровень «Золото» ×1,25" (thousands separated by a narrow no-break space).
 // Deterministic.
-std::string ExplainPosting(const Program& program,
+std::string ExplainEarning(const Program& program,
                            const Event& event,
-                           const Posting& posting,
+                           const Earning& earning,
                            Language language);
 
 // "Rule 'Coffee ×3' did not apply: no item matched its filter".
 std::string ExplainSkipped(const Program& program, const Skipped& skipped, Language language);
 
-// Every posting's line, or the refund's, one per line; a decision with neither says so.
+// Every earning's line, or the refund's, one per line; a decision with neither says so.
 std::string Explain(const Program& program,
                     const Event& event,
                     const Decision& decision,
                     Language language);
 
-// {"program_version", "event_type", "tier", "postings": [{"rule", "campaign", "asset", "amount",
+// {"program_version", "event_type", "tier", "earnings": [{"rule", "campaign", "asset", "amount",
 // "planned", "limited_by", "budget", "trace": [{"source", "value"}], "explanation": {"ru",
 // "en"}}], "skipped": [{"rule", "reason", "detail", "trace", "explanation"}], "credits",
 // "increments", "reversal"}: the answer of a simulation, and what a caller stores per event.
@@ -555,7 +555,7 @@ struct Meta {
 Result<Meta> ParseMeta(std::string_view meta);
 
 // An entry's explanation from its meta alone, against the program version that wrote it (the
-// history of a member): one line per rule, as ExplainPosting words them, the event's day and
+// history of a member): one line per rule, as ExplainEarning words them, the event's day and
 // time taken from `effective_at`.
 std::string ExplainMeta(const Program& program,
                         const Meta& meta,

@@ -8,8 +8,8 @@
 namespace candor::program {
 namespace {
 
+using testing::EarningOf;
 using testing::MustEvaluate;
-using testing::PostingOf;
 using testing::Purchase;
 using testing::SkippedOf;
 using testing::Total;
@@ -29,21 +29,21 @@ TEST(TemplatesTest, RetailBehavesSensibly) {
     EXPECT_EQ(Total(decision), 18);  // 15 × 1.25, floor
     EXPECT_EQ(Total(decision, Asset::kStatus), 15);
     decision = MustEvaluate(program, Purchase(150000, "2026-11-21T12:00:00+03:00"), facts);
-    EXPECT_EQ(PostingOf(decision, "weekend-double")->amount, 37);
+    EXPECT_EQ(EarningOf(decision, "weekend-double")->amount, 37);
     EXPECT_EQ(SkippedOf(program, decision, "base")->reason, Reason::kSuperseded);
     facts.purchases_count = 0;
     decision = MustEvaluate(
         program,
         Purchase(500000, "2026-11-20T12:00:00+03:00", {Item{"TV-1", "electronics", 1, 400000}}),
         facts);
-    EXPECT_EQ(PostingOf(decision, "first-purchase")->amount, 500);
-    EXPECT_EQ(PostingOf(decision, "electronics")->amount, 80);
+    EXPECT_EQ(EarningOf(decision, "first-purchase")->amount, 500);
+    EXPECT_EQ(EarningOf(decision, "electronics")->amount, 80);
     Counters counters;
     counters.budgets["black-friday-2026"] = 10'000;
     decision =
         MustEvaluate(program, Purchase(500000, "2026-11-28T12:00:00+03:00"), facts, counters);
-    EXPECT_EQ(PostingOf(decision, "black-friday-bonus")->amount, 250);
-    EXPECT_EQ(PostingOf(decision, "black-friday-bonus")->budget, "black-friday-2026");
+    EXPECT_EQ(EarningOf(decision, "black-friday-bonus")->amount, 250);
+    EXPECT_EQ(EarningOf(decision, "black-friday-bonus")->budget, "black-friday-2026");
     EXPECT_EQ(decision.credits.size(), 2U) << "one from the issued account, one from the budget";
 }
 
@@ -57,13 +57,13 @@ TEST(TemplatesTest, CafeBehavesSensibly) {
                                      Item{"C-1", "cake", 1, 20000}};
     Decision decision =
         MustEvaluate(program, Purchase(45000, "2026-11-19T15:30:00+03:00", items), facts);
-    EXPECT_EQ(PostingOf(decision, "base")->amount, 54);  // 45 × 1.2
-    EXPECT_EQ(PostingOf(decision, "happy-hours")->amount, 25);
+    EXPECT_EQ(EarningOf(decision, "base")->amount, 54);  // 45 × 1.2
+    EXPECT_EQ(EarningOf(decision, "happy-hours")->amount, 25);
     decision = MustEvaluate(program, Purchase(45000, "2026-11-21T15:30:00+03:00", items), facts);
     EXPECT_EQ(SkippedOf(program, decision, "happy-hours")->reason, Reason::kOutsideWindow);
     facts.visits_count = 9;
     decision = MustEvaluate(program, Purchase(45000, "2026-11-21T15:30:00+03:00", items), facts);
-    EXPECT_EQ(PostingOf(decision, "tenth-visit")->amount, 150);
+    EXPECT_EQ(EarningOf(decision, "tenth-visit")->amount, 150);
     Event survey = Purchase(0);
     survey.type = EventType::kSurveyAnswered;
     survey.survey = "nps";
@@ -83,7 +83,7 @@ TEST(TemplatesTest, GamingBehavesSensibly) {
     bet.type = EventType::kBet;
     bet.game = "sports";
     Decision decision = MustEvaluate(program, bet, facts);
-    EXPECT_EQ(PostingOf(decision, "sports-turnover")->amount, 12);  // 10 × 1.25
+    EXPECT_EQ(EarningOf(decision, "sports-turnover")->amount, 12);  // 10 × 1.25
     EXPECT_EQ(SkippedOf(program, decision, "turnover")->reason, Reason::kSuperseded);
     EXPECT_EQ(Total(decision, Asset::kStatus), 100);
     Event round = Purchase(1'000'000, "2026-11-21T20:00:00+03:00");
@@ -93,9 +93,9 @@ TEST(TemplatesTest, GamingBehavesSensibly) {
     Counters counters;
     counters.budgets["weekend-slots-2026"] = 5;
     decision = MustEvaluate(program, round, facts, counters);
-    EXPECT_EQ(PostingOf(decision, "turnover")->amount, 25);
-    EXPECT_EQ(PostingOf(decision, "net-cashback")->amount, 20'000);  // 5% of 4,000 RUB lost
-    EXPECT_EQ(PostingOf(decision, "weekend-slots-bonus")->amount, 5) << "the budget's last 5";
+    EXPECT_EQ(EarningOf(decision, "turnover")->amount, 25);
+    EXPECT_EQ(EarningOf(decision, "net-cashback")->amount, 20'000);  // 5% of 4,000 RUB lost
+    EXPECT_EQ(EarningOf(decision, "weekend-slots-bonus")->amount, 5) << "the budget's last 5";
     facts.tier = "silver";
     decision = MustEvaluate(program, round, facts, counters);
     EXPECT_EQ(SkippedOf(program, decision, "weekend-slots-bonus")->reason, Reason::kNotTargeted);

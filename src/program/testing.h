@@ -75,22 +75,22 @@ inline Decision MustEvaluate(const Program& program,
     return std::move(*decision);
 }
 
-// The total of `asset` over the decision's postings.
+// The total of `asset` over the decision's earnings.
 inline std::int64_t Total(const Decision& decision, Asset asset = Asset::kPoints) {
     std::int64_t total = 0;
-    for (const Posting& posting : decision.postings) {
-        if (posting.asset == asset) {
-            total += posting.amount;
+    for (const Earning& earning : decision.earnings) {
+        if (earning.asset == asset) {
+            total += earning.amount;
         }
     }
     return total;
 }
 
-// The posting of rule `id`, or nullptr.
-inline const Posting* PostingOf(const Decision& decision, std::string_view id) {
-    for (const Posting& posting : decision.postings) {
-        if (posting.rule_id == id) {
-            return &posting;
+// The earning of rule `id`, or nullptr.
+inline const Earning* EarningOf(const Decision& decision, std::string_view id) {
+    for (const Earning& earning : decision.earnings) {
+        if (earning.rule_id == id) {
+            return &earning;
         }
     }
     return nullptr;
