@@ -194,7 +194,7 @@ std::string LimitText(std::string_view limited_by, Language language) {
     return ru ? "лимитом на одно событие" : "the per-event cap";
 }
 
-// The parts of one explanation line, from a Earning or from a journal meta.
+// The parts of one explanation line, from an Earning or from a journal meta.
 struct Line {
     Asset asset = Asset::kPoints;
     std::int64_t amount = 0;
