@@ -511,7 +511,8 @@ const std::vector<const Rule*>& Program::rules() const {
 }
 
 const Campaign* Program::CampaignOf(std::size_t rule_index) const {
-    const int campaign = compiled_->rules.at(rule_index).campaign;
+    CANDOR_ASSERT(rule_index < compiled_->rules.size());
+    const int campaign = compiled_->rules[rule_index].campaign;
     return campaign < 0 ? nullptr
                         : &compiled_->definition.campaigns[static_cast<std::size_t>(campaign)];
 }

@@ -122,7 +122,7 @@ Result<Item> ReadItem(const nlohmann::json& json, std::string* field) {
 
 Status ReadItems(const nlohmann::json& json, Event* event, std::string* field) {
     *field = "items";
-    const nlohmann::json& items = json.at("items");
+    const nlohmann::json& items = *json.find("items");
     if (!items.is_array() || items.empty() || items.size() > limits::kEventItemsMax) {
         return Invalid("Must be an array of 1-" + std::to_string(limits::kEventItemsMax) +
                        " items.");
