@@ -111,8 +111,9 @@ struct Event {
 // Decodes one event (docs/program.md, "Events"). Unknown fields (including fields of another
 // type), wrong types, bad values and inconsistent items are refused with *field naming the
 // offending member ("items[1].qty"; "body" when `json` is not an object): kInvalidArgument, or
-// kInvalidAmount for an amount that is missing where required, not positive or above
-// limits::kEventAmountMax, and for items whose amounts add up to more than the event's.
+// kInvalidAmount for an amount (or win) that is not positive (negative), above
+// limits::kEventAmountMax or beyond 64 bits, and for items whose amounts add up to more than
+// the event's. A missing required amount is kInvalidArgument.
 Result<Event> ReadEvent(const nlohmann::json& json, std::string* field);
 
 // As ReadEvent, from the request body's text.
@@ -321,6 +322,7 @@ public:
     const Definition& definition() const;
     std::int64_t version() const;
 
+    // For this module's own code (Compiled is defined in program/internal.h).
     const Compiled& compiled() const { return *compiled_; }
 
     // Every rule, program rules first, then each campaign's in order; Skipped::rule indexes it.
