@@ -34,28 +34,28 @@ constexpr std::array kTimeFunctions = {
     TimeFunction{"day_of_year", TimePart::kDayOfYear},
 };
 
-const std::vector<std::string_view> kFunctionNames = {"has",
-                                                      "size",
-                                                      "floor",
-                                                      "ceil",
-                                                      "round",
-                                                      "int",
-                                                      "decimal",
-                                                      "min",
-                                                      "max",
-                                                      "timestamp",
-                                                      "duration",
-                                                      "day_of_week",
-                                                      "hour",
-                                                      "minute",
-                                                      "day_of_month",
-                                                      "month",
-                                                      "year",
-                                                      "day_of_year"};
+constexpr std::array<std::string_view, 18> kFunctionNames = {"has",
+                                                             "size",
+                                                             "floor",
+                                                             "ceil",
+                                                             "round",
+                                                             "int",
+                                                             "decimal",
+                                                             "min",
+                                                             "max",
+                                                             "timestamp",
+                                                             "duration",
+                                                             "day_of_week",
+                                                             "hour",
+                                                             "minute",
+                                                             "day_of_month",
+                                                             "month",
+                                                             "year",
+                                                             "day_of_year"};
 
-const std::vector<std::string_view> kListMethods = {
+constexpr std::array<std::string_view, 7> kListMethods = {
     "any", "all", "count", "sum", "max", "min", "size"};
-const std::vector<std::string_view> kStringMethods = {
+constexpr std::array<std::string_view, 4> kStringMethods = {
     "starts_with", "ends_with", "contains", "size"};
 
 bool IsNumeric(Kind kind) {
@@ -287,6 +287,7 @@ private:
             }
         }
         std::vector<std::string_view> names;
+        names.reserve(fields.size());
         for (const auto& field : fields) {
             names.push_back(field.name);
         }

@@ -4,6 +4,7 @@
 // program/rules.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -39,12 +40,17 @@ union Slot {
 };
 
 enum class Op : std::uint8_t {
-    kConstant,         // constant
-    kVariable,         // variables[index]
-    kLocal,            // the element a list macro binds, locals[index]
-    kField,            // field `index` of record child[0]
-    kVariableField,    // field `index` of variables[child[0]] (kField of a kVariable, fused)
-    kLocalField,       // field `index` of locals[child[0]] (kField of a kLocal, fused)
+    kConstant,       // constant
+    kVariable,       // variables[index]
+    kLocal,          // the element a list macro binds, locals[index]
+    kField,          // field `index` of record child[0]
+    kVariableField,  // field `index` of variables[child[0]] (kField of a kVariable, fused)
+    kLocalField,     // field `index` of locals[child[0]] (kField of a kLocal, fused)
+    // A comparison (aux) of field `index`, of kind `operand`, of variables[child[0]] (or of
+    // locals[child[0]]) with `constant`: a kCompare* of a field and a constant, fused. The
+    // field's own source text is [child[1], child[2]), for Explain.
+    kCompareVariableField,
+    kCompareLocalField,
     kHas,              // whether field `index` of record child[0] is set
     kNot,              // !child[0]
     kNegate,           // -child[0], checked (int, decimal, duration)
@@ -114,7 +120,7 @@ struct Node {
     Type type;                   // of the result
     // Children; for kAnd, kOr and kInElements child[0] is the first index into
     // Program::children and child[1] the count.
-    NodeIndex child[3] = {0, 0, 0};
+    std::array<NodeIndex, 3> child = {0, 0, 0};
     std::uint32_t index = 0;  // variable, local, field slot or zone
     Slot constant{};          // kConstant
     Span span;                // the source text
@@ -159,6 +165,8 @@ inline std::vector<NodeIndex> ChildrenOf(const Program& program, const Node& nod
         case Op::kLocal:
         case Op::kVariableField:
         case Op::kLocalField:
+        case Op::kCompareVariableField:
+        case Op::kCompareLocalField:
             count = 0;
             break;
         case Op::kField:

@@ -9,22 +9,19 @@
 #include "core/assert.h"
 #include "program/rules/compiled.h"
 #include "program/rules/compiler.h"
+#include "program/rules/lexer.h"
 #include "program/rules/parser.h"
 #include "program/rules/vm.h"
 
 namespace candor::program::rules {
 namespace {
 
+// A name the lexer reads as one identifier (not a keyword, a number or anything else).
 bool IsIdentifier(std::string_view name) {
-    if (name.empty() || name == "true" || name == "false" || name == "in" || name == "null") {
-        return false;
-    }
-    const auto is_start = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    };
-    return is_start(name.front()) && std::all_of(name.begin(), name.end(), [&is_start](char c) {
-               return is_start(c) || (c >= '0' && c <= '9');
-           });
+    std::vector<Token> tokens;
+    SyntaxError error;
+    return Tokenize(name, &tokens, &error) && tokens.size() == 2 &&
+           tokens[0].kind == TokenKind::kIdentifier && tokens[0].text == name;
 }
 
 }  // namespace

@@ -125,9 +125,11 @@ struct Value {
         return result;
     }
 
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): boolean is the union's member set.
     Value() : boolean(false) {}
 
 private:
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): as for Value().
     explicit Value(Kind value_kind) : kind(value_kind), is_set(true), boolean(false) {}
 
     static Value Integer(Kind value_kind, std::int64_t value) {

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/limits.h"
@@ -48,8 +50,8 @@ struct TestSchema {
 };
 
 const TestSchema& Declared() {
-    static const TestSchema kSchema;
-    return kSchema;
+    static const TestSchema declared;
+    return declared;
 }
 
 // One activation: values the test sets, the rest unset.
@@ -144,7 +146,7 @@ TEST(RulesTest, Literals) {
         {"3", Kind::kDecimal, "3.0"},
         {"'gold'", Kind::kString, "\"gold\""},
         {"\"it's\"", Kind::kString, "\"it's\""},
-        {"'a\\'b\\\\c\\n'", Kind::kString, "\"a'b\\\\c\\n\""},
+        {R"('a\'b\\c\n')", Kind::kString, R"("a'b\\c\n")"},
         {"'\\u00e9\\U0001F600'", Kind::kString, "\"\xC3\xA9\xF0\x9F\x98\x80\""},
         {"true", Kind::kBool, "true"},
         {"false", Kind::kBool, "false"},
@@ -495,7 +497,7 @@ TEST(RulesTest, CompileErrorsSayWhereAndWhat) {
         {"event.amount = 5", "1:14: unexpected '='; did you mean '=='?"},
         {"member.tier == 'gold", "1:16: unterminated string: missing the closing quote"},
         {"member.tier == 'go\\ld'",
-         "1:19: unknown escape; use \\\\, \\\", \\', \\n, \\r, \\t, \\uXXXX or \\UXXXXXXXX"},
+         R"(1:19: unknown escape; use \\, \", \', \n, \r, \t, \uXXXX or \UXXXXXXXX)"},
         {"event.amount > 5 # 6", "1:18: unexpected character '#'"},
         {"event.store == null",
          "1:16: null is not a value in rules; use has(x.field) to test whether a field is set"},
@@ -752,6 +754,54 @@ TEST(RulesTest, CompiledExpressionsAreSharedValues) {
     EXPECT_EQ(value->kind, Kind::kDecimal);
     EXPECT_TRUE(value->is_set);
     EXPECT_EQ(value->integer, 300'000 * kDecimalScale);
+}
+
+TEST(RulesTest, OneExpressionServesManyThreads) {
+    // A compiled Expression is shared by threads that evaluate and explain it at once.
+    auto expression = Expression::Compile(
+        "event.items.any(i, i.amount > 100000) && day_of_week(event.time, 'Europe/Moscow') == 6",
+        Declared().schema,
+        Kind::kBool);
+    ASSERT_TRUE(expression.has_value());
+    std::vector<TraceStep> expected;
+    ASSERT_TRUE(expression->Explain(Activation().variables, &expected).has_value());
+    ASSERT_EQ(expected.size(), 8U);
+    std::vector<std::thread> threads;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&expression, &expected, &wrong] {
+            const Activation activation;
+            for (int i = 0; i < 2'000; ++i) {
+                std::vector<TraceStep> trace;
+                const auto evaluated = expression->Evaluate(activation.variables);
+                const auto explained = expression->Explain(activation.variables, &trace);
+                if (!evaluated.has_value() || !evaluated->boolean || !explained.has_value() ||
+                    trace != expected) {
+                    ++wrong;
+                }
+            }
+        });
+    }
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(RulesDeathTest, SchemaMistakesAreProgrammingErrors) {
+    // Declaring a keyword, a non-identifier or a duplicate name fails an assertion.
+    Schema schema;
+    const RecordTypeId record = schema.AddRecord("purchase");
+    EXPECT_DEATH(schema.AddRecord("purchase"), "");
+    EXPECT_DEATH(schema.AddRecord("in"), "");
+    EXPECT_DEATH(schema.AddField(record, "two words", Type::Int()), "");
+    EXPECT_DEATH(schema.AddField(record, "1st", Type::Int()), "");
+    schema.AddField(record, "amount", Type::Int());
+    EXPECT_DEATH(schema.AddField(record, "amount", Type::Int()), "");
+    EXPECT_DEATH(schema.AddField(record, "item", Type::Record(7)), "");
+    EXPECT_DEATH(schema.AddVariable("event", 3), "");
+    schema.AddVariable("event", record);
+    EXPECT_DEATH(schema.AddVariable("event", record), "");
 }
 
 }  // namespace

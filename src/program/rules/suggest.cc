@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 namespace candor::program::rules {
 namespace {
@@ -33,7 +34,7 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string ClosestName(std::string_view name, const std::vector<std::string_view>& candidates) {
+std::string ClosestName(std::string_view name, std::span<const std::string_view> candidates) {
     const std::size_t allowed = std::max<std::size_t>(1, name.size() / 3);
     std::string_view best;
     std::size_t best_distance = allowed + 1;
@@ -47,7 +48,7 @@ std::string ClosestName(std::string_view name, const std::vector<std::string_vie
     return std::string(best);
 }
 
-std::string DidYouMean(std::string_view name, const std::vector<std::string_view>& candidates) {
+std::string DidYouMean(std::string_view name, std::span<const std::string_view> candidates) {
     const std::string closest = ClosestName(name, candidates);
     return closest.empty() ? std::string() : fmt::format("; did you mean '{}'?", closest);
 }

@@ -21,14 +21,8 @@ namespace {
 // Where Debian's tzdata installs the zone files, and where the date library (built with
 // USE_OS_TZDB) reads them.
 constexpr std::string_view kZoneDirectory = "/usr/share/zoneinfo/";
-constexpr std::int64_t kDaySeconds = 86'400;
 // Transitions of one zone; the busiest zones list a few hundred.
 constexpr std::size_t kTransitionsMax = 10'000;
-
-std::int64_t FloorDivide(std::int64_t a, std::int64_t b) {
-    const std::int64_t quotient = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
-}
 
 class RuleReader {
 public:
@@ -277,14 +271,14 @@ std::int64_t RuleOffsetAt(const PosixRule& rule, std::int64_t utc_s) {
     if (!rule.has_daylight) {
         return rule.standard_offset_s;
     }
-    const auto local_days = FloorDivide(utc_s + rule.standard_offset_s, kDaySeconds);
+    const auto local_days = FloorDivide(utc_s + rule.standard_offset_s, kSecondsPerDay);
     const date::year_month_day civil{date::sys_days{date::days{local_days}}};
     const int year = static_cast<int>(civil.year());
     // The switches are given in the local time in force before each one.
     const std::int64_t start =
-        RuleDay(rule.start, year) * kDaySeconds + rule.start.time_s - rule.standard_offset_s;
+        RuleDay(rule.start, year) * kSecondsPerDay + rule.start.time_s - rule.standard_offset_s;
     const std::int64_t end =
-        RuleDay(rule.end, year) * kDaySeconds + rule.end.time_s - rule.daylight_offset_s;
+        RuleDay(rule.end, year) * kSecondsPerDay + rule.end.time_s - rule.daylight_offset_s;
     const bool is_daylight =
         start < end ? (utc_s >= start && utc_s < end) : !(utc_s >= end && utc_s < start);
     return is_daylight ? rule.daylight_offset_s : rule.standard_offset_s;

@@ -67,6 +67,15 @@ std::int64_t RuleOffsetAt(const PosixRule& rule, std::int64_t utc_s);
 // 0001..9999 (callers check kTimestampMin/MaxSeconds first).
 std::int64_t OffsetAt(const ZoneRules& zone, std::int64_t utc_s);
 
+inline constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+inline constexpr std::int64_t kSecondsPerDay = 86'400;
+
+// a / b rounded toward negative infinity (C++ rounds toward zero). REQUIRES: b != 0.
+inline std::int64_t FloorDivide(std::int64_t a, std::int64_t b) {
+    const std::int64_t quotient = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
+}
+
 // The range of timestamps the calendar functions accept: 0001-01-01T00:00:00Z to
 // 9999-12-31T23:59:59Z, in seconds since the Unix epoch.
 inline constexpr std::int64_t kTimestampMinSeconds = -62'135'596'800;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -25,7 +26,7 @@ std::int64_t Seconds(int year, unsigned month, unsigned day) {
 // Zones with northern and southern DST, half-hour DST (Lord_Howe), a 45-minute offset
 // (Chatham), negative switch times (Nuuk), rules by weekday after a date (Santiago), and
 // explicit transitions beyond 2037 (Casablanca).
-const std::vector<std::string> kZones = {
+constexpr std::array<const char*, 16> kZones = {
     "Europe/Berlin",
     "America/New_York",
     "Australia/Sydney",
@@ -68,7 +69,7 @@ std::vector<Period> LibraryPeriods(const date::time_zone* zone,
 TEST(TimeZoneTest, TableMatchesTheLibrary) {
     // From 1970 to 2037, the table's offset is the library's at the first and last second
     // of every period and in its middle.
-    for (const std::string& name : kZones) {
+    for (const std::string name : kZones) {
         ZoneRules zone;
         std::string error;
         ASSERT_TRUE(LoadZone(name, &zone, &error)) << error;
@@ -88,7 +89,7 @@ TEST(TimeZoneTest, FooterRuleMatchesTheListedTransitions) {
     // The footer rule gives the library's offsets at the first and last second of every
     // period from the rule's last change (the years both cover) to 2037, and afterwards it is
     // what the table hands over to, so it is right for the years the files no longer list.
-    for (const std::string& name : kZones) {
+    for (const std::string name : kZones) {
         ZoneRules zone;
         std::string error;
         ASSERT_TRUE(LoadZone(name, &zone, &error)) << error;
@@ -149,7 +150,7 @@ TEST(TimeZoneTest, PosixRules) {
     EXPECT_EQ(rule.end.form, RuleDate::Form::kJulianNoLeap);
     // All year in daylight time: from January 1 00:00 to December 31 25:00.
     EXPECT_EQ(RuleOffsetAt(rule, Seconds(2040, 7, 1)), -4 * 3600);
-    EXPECT_EQ(RuleOffsetAt(rule, Seconds(2040, 1, 1) + 6 * 3600), -4 * 3600);
+    EXPECT_EQ(RuleOffsetAt(rule, Seconds(2040, 1, 1) + std::int64_t{6} * 3600), -4 * 3600);
     for (const char* malformed : {"",
                                   "C-1",
                                   "CET",

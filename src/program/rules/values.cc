@@ -6,11 +6,11 @@
 #include <cstddef>
 #include <limits>
 
+#include "program/rules/time_zone.h"
+
 namespace candor::program::rules {
 namespace {
 
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::int64_t kSecondsPerDay = 86'400;
 // Elements of a list that a rendered value shows before "...".
 constexpr std::size_t kRenderedElementsMax = 10;
 
@@ -32,11 +32,6 @@ bool Expect(std::string_view text, std::size_t* at, char c) {
         return true;
     }
     return false;
-}
-
-std::int64_t FloorDivide(std::int64_t a, std::int64_t b) {
-    const std::int64_t quotient = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
 }
 
 // Trims trailing zeros of a fraction of `digits` digits; "" when it is zero.
@@ -141,7 +136,8 @@ bool ParseTimestamp(std::string_view text, std::int64_t* micros, std::string* er
             offset_minutes > 59) {
             return false;
         }
-        offset_s = (offset_hours * 3600 + offset_minutes * 60) * (is_negative ? -1 : 1);
+        offset_s = (std::int64_t{offset_hours} * 3600 + std::int64_t{offset_minutes} * 60) *
+                   (is_negative ? -1 : 1);
     }
     const date::year_month_day civil{date::year{year},
                                      date::month{static_cast<unsigned>(month)},
@@ -150,7 +146,8 @@ bool ParseTimestamp(std::string_view text, std::int64_t* micros, std::string* er
         return false;
     }
     const std::int64_t days = date::sys_days{civil}.time_since_epoch().count();
-    const std::int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second;
+    const std::int64_t seconds =
+        days * kSecondsPerDay + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
     *micros = (seconds - offset_s) * kMicrosPerSecond + fraction;
     if (*micros < kTimestampMinMicros || *micros > kTimestampMaxMicros) {
         *error = "timestamp() is outside the years 0001 to 9999 in UTC";

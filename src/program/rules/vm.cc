@@ -14,17 +14,10 @@
 namespace candor::program::rules {
 namespace {
 
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::int64_t kSecondsPerDay = 86'400;
 constexpr const char* kEmpty = "";
 
 std::string_view View(const Chars& chars) {
     return {chars.data, chars.size};
-}
-
-std::int64_t FloorDivide(std::int64_t a, std::int64_t b) {
-    const std::int64_t quotient = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? quotient - 1 : quotient;
 }
 
 // n / d rounded half away from zero. REQUIRES: d != 0.
@@ -111,6 +104,7 @@ std::int64_t CodePoints(std::string_view text) {
 template <bool kExplain>
 class Machine {
 public:
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): locals_, see there.
     Machine(const Program& program,
             std::span<const Value> variables,
             const Tracer* tracer,
@@ -194,17 +188,23 @@ private:
     }
 
     bool FieldOf(const Items& record, const Node& node, Slot* out) {
-        if (node.index >= record.size) {
-            SetZero(node.type.kind, out);
-            return true;
-        }
-        return Load(record.data[node.index], node.type.kind, node, out);
+        return FieldOf(record, node.type.kind, node, out);
     }
 
-    bool VariableField(const Node& node, Slot* out) {
-        const Value& variable = variables_[node.child[0]];
+    // Field `node.index`, of kind `kind`, of `record`.
+    bool FieldOf(const Items& record, Kind kind, const Node& node, Slot* out) {
+        if (node.index >= record.size) {
+            SetZero(kind, out);
+            return true;
+        }
+        return Load(record.data[node.index], kind, node, out);
+    }
+
+    // The fields of variable `index` (none when it is unset).
+    bool VariableRecord(std::uint32_t index, const Node& node, Items* record) {
+        const Value& variable = variables_[index];
         if (!variable.is_set) {
-            SetZero(node.type.kind, out);
+            *record = Items{nullptr, 0};
             return true;
         }
         if (variable.kind != Kind::kRecord) [[unlikely]] {
@@ -212,7 +212,40 @@ private:
             failure_->expected = Kind::kRecord;
             return Fail(Failure::Reason::kKindMismatch, node);
         }
-        return FieldOf(Items{variable.items.data(), variable.items.size()}, node, out);
+        *record = Items{variable.items.data(), variable.items.size()};
+        return true;
+    }
+
+    bool VariableField(const Node& node, Slot* out) {
+        Items record{};
+        return VariableRecord(node.child[0], node, &record) && FieldOf(record, node, out);
+    }
+
+    // kCompareVariableField and kCompareLocalField.
+    template <bool kIsLocal>
+    bool CompareField(const Node& node, Slot* out) {
+        Items record{};
+        if constexpr (kIsLocal) {
+            record = locals_[node.child[0]].items;
+        } else if (!VariableRecord(node.child[0], node, &record)) {
+            return false;
+        }
+        Slot field{};
+        if (!FieldOf(record, node.operand, node, &field)) {
+            return false;
+        }
+        if constexpr (kExplain) {
+            // The field is a step of its own, as it is when not fused.
+            TraceStep step;
+            step.source =
+                std::string(tracer_->source.substr(node.child[1], node.child[2] - node.child[1]));
+            step.value = RenderValue(
+                ToValue(field, Type{node.operand}), Type{node.operand}, *tracer_->schema);
+            tracer_->steps->push_back(std::move(step));
+        }
+        out->boolean =
+            Compare(static_cast<Comparison>(node.aux), node.operand, field, node.constant);
+        return true;
     }
 
     bool Has(const Node& node, Slot* out) {
@@ -259,7 +292,7 @@ private:
         const NodeIndex* children = children_ + node.child[0];
         for (std::uint32_t i = 0; i < node.child[1]; ++i) {
             const std::size_t before = Mark();
-            Slot operand;
+            Slot operand{};
             if (!Eval(children[i], &operand)) {
                 return false;
             }
@@ -274,8 +307,8 @@ private:
     }
 
     bool Arithmetic(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -337,7 +370,7 @@ private:
     }
 
     bool Rounding(const Node& node, Slot* out) {
-        Slot a;
+        Slot a{};
         if (!Eval(node.child[0], &a)) {
             return false;
         }
@@ -361,8 +394,8 @@ private:
     }
 
     bool Strings(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -383,14 +416,14 @@ private:
     }
 
     bool In(const Node& node, Slot* out) {
-        Slot needle;
-        Slot list;
+        Slot needle{};
+        Slot list{};
         if (!Eval(node.child[0], &needle) || !Eval(node.child[1], &list)) {
             return false;
         }
         out->boolean = false;
         for (std::size_t i = 0; i < list.items.size; ++i) {
-            Slot element;
+            Slot element{};
             if (!Load(list.items.data[i], node.operand, node, &element)) {
                 return false;
             }
@@ -404,7 +437,7 @@ private:
 
     bool InElements(const Node& node, Slot* out) {
         const NodeIndex* children = children_ + node.child[0];
-        Slot needle;
+        Slot needle{};
         if (!Eval(children[0], &needle)) {
             return false;
         }
@@ -412,7 +445,7 @@ private:
         out->boolean = false;
         for (std::uint32_t i = 1; i < node.child[1]; ++i) {
             const std::size_t before = Mark();
-            Slot element;
+            Slot element{};
             if (!Eval(children[i], &element)) {
                 return false;
             }
@@ -429,7 +462,7 @@ private:
     // locals_[index] for the body child[1]. any and all keep the steps of the element that
     // decided them; the others keep none of the per-element steps.
     bool Macro(const Node& node, Slot* out) {
-        Slot list;
+        Slot list{};
         if (!Eval(node.child[0], &list)) {
             return false;
         }
@@ -445,7 +478,7 @@ private:
                 return false;
             }
             const std::size_t before = Mark();
-            Slot body;
+            Slot body{};
             if (!Eval(node.child[1], &body)) {
                 return false;
             }
@@ -490,7 +523,7 @@ private:
     }
 
     bool TimeOf(const Node& node, Slot* out) {
-        Slot time;
+        Slot time{};
         if (!Eval(node.child[0], &time)) {
             return false;
         }
@@ -578,7 +611,7 @@ private:
     bool Or(const Node& node, Slot* out) { return Logical(node, true, out); }
 
     bool Conditional(const Node& node, Slot* out) {
-        Slot condition;
+        Slot condition{};
         if (!Eval(node.child[0], &condition)) {
             return false;
         }
@@ -597,8 +630,8 @@ private:
 
     template <Kind kKind>
     bool CompareOf(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -607,7 +640,7 @@ private:
     }
 
     bool Size(const Node& node, Slot* out) {
-        Slot a;
+        Slot a{};
         if (!Eval(node.child[0], &a)) {
             return false;
         }
@@ -618,8 +651,8 @@ private:
     }
 
     bool MinMax(const Node& node, Slot* out) {
-        Slot a;
-        Slot b;
+        Slot a{};
+        Slot b{};
         if (!Eval(node.child[0], &a) || !Eval(node.child[1], &b)) {
             return false;
         }
@@ -628,7 +661,8 @@ private:
         return true;
     }
 
-    static constexpr Handler HandlerOf(Op op) {
+    // One case per operation: the table reads best whole.
+    static constexpr Handler HandlerOf(Op op) {  // NOLINT(readability-function-size)
         switch (op) {
             case Op::kConstant:
                 return &Machine::Constant;
@@ -662,6 +696,10 @@ private:
                 return &Machine::CompareOf<Kind::kString>;
             case Op::kCompareBool:
                 return &Machine::CompareOf<Kind::kBool>;
+            case Op::kCompareVariableField:
+                return &Machine::CompareField<false>;
+            case Op::kCompareLocalField:
+                return &Machine::CompareField<true>;
             case Op::kIn:
                 return &Machine::In;
             case Op::kInElements:
@@ -719,8 +757,10 @@ private:
     std::span<const Value> variables_;
     const Tracer* tracer_;
     Failure* failure_;
-    // One per level of macro nesting; trivially constructible, so this costs nothing.
-    std::array<Slot, limits::kRuleDepthMax> locals_;
+    // One per level of macro nesting, left uninitialized: a macro writes its element before
+    // its body reads it, and zeroing 512 bytes would cost each evaluation more than a rule.
+    std::array<Slot, limits::kRuleDepthMax>
+        locals_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
 };
 
 }  // namespace
@@ -756,14 +796,18 @@ Value ToValue(const Slot& slot, const Type& type) {
         case Kind::kRecord:
             return Value::Record({slot.items.data, slot.items.size});
     }
-    return Value();
+    return {};
 }
 
 std::string DescribeFailure(const Program& program,
                             std::string_view source,
                             const Failure& failure) {
     const Node& node = program.nodes[failure.node];
-    const std::string_view text = source.substr(node.span.begin, node.span.end - node.span.begin);
+    std::string_view text = source.substr(node.span.begin, node.span.end - node.span.begin);
+    if (node.op == Op::kCompareVariableField || node.op == Op::kCompareLocalField) {
+        // Only its field can fail: name the field.
+        text = source.substr(node.child[1], node.child[2] - node.child[1]);
+    }
     switch (failure.reason) {
         case Failure::Reason::kDivisionByZero:
             return fmt::format("division by zero in '{}'", text);
