@@ -307,11 +307,13 @@ private:
         decision_.increments.push_back({std::move(key), delta});
     }
 
-    // kOutsideSchedule, kNotTargeted or kError when campaign `index` does not apply; else
-    // std::nullopt. Decided once per campaign and event.
-    std::optional<std::pair<Reason, std::string>> CampaignBlocks(std::size_t index);
+    // Whether campaign `index` applies to this event: decided once per campaign and event. When
+    // it does not, *reason is kOutsideSchedule, kNotTargeted or kError and *detail says which
+    // campaign (or the target's error).
+    bool CampaignApplies(std::size_t index, Reason* reason, std::string* detail);
     bool PlanAmount(const CompiledRule& rule, Planned* planned);
-    // Limits `amount` by the rule's and its campaign's caps and the budget.
+    // Limits `amount` by the rule's and its campaign's caps and the budget; Fire then counts
+    // the keys it checked.
     std::int64_t Limit(const CompiledRule& rule,
                        std::int64_t amount,
                        std::string* limited_by,
@@ -334,30 +336,46 @@ private:
     LocalTime local_;
     std::optional<PeriodDates> dates_;  // formatted when a capped rule first needs them
     const Tier* tier_ = nullptr;
+    // Per campaign: 0 undecided, 1 applies, 2 does not (campaign_reason_ says why).
     std::array<std::int8_t, limits::kProgramCampaignsMax> campaign_state_{};
-    std::array<std::optional<std::pair<Reason, std::string>>, limits::kProgramCampaignsMax>
-        campaign_block_{};
+    std::array<Reason, limits::kProgramCampaignsMax> campaign_reason_{};
+    std::vector<std::pair<std::size_t, std::string>> campaign_errors_;
     Pending pending_;  // counters, per-event campaign totals and budgets used by this event
+    // The counter and budget keys the last Limit checked, and whether each is a stored counter.
+    std::vector<std::pair<std::string, bool>> limit_keys_;
     Decision decision_;
 };
 
-std::optional<std::pair<Reason, std::string>> Engine::CampaignBlocks(std::size_t index) {
-    if (campaign_state_[index] != 0) {
-        return campaign_block_[index];
-    }
-    campaign_state_[index] = 1;
+bool Engine::CampaignApplies(std::size_t index, Reason* reason, std::string* detail) {
     const CompiledCampaign& campaign = compiled_.campaigns[index];
-    if (local_.minutes < campaign.from_minutes || local_.minutes >= campaign.to_minutes) {
-        campaign_block_[index] = {Reason::kOutsideSchedule, campaign.campaign->id};
-    } else if (campaign.target) {
-        auto target = campaign.target->Evaluate(activation_.Variables());
-        if (!target) {
-            campaign_block_[index] = {Reason::kError, target.error().message};
-        } else if (!target->boolean) {
-            campaign_block_[index] = {Reason::kNotTargeted, campaign.campaign->id};
+    if (campaign_state_[index] == 0) {
+        campaign_state_[index] = 1;
+        if (local_.minutes < campaign.from_minutes || local_.minutes >= campaign.to_minutes) {
+            campaign_state_[index] = 2;
+            campaign_reason_[index] = Reason::kOutsideSchedule;
+        } else if (campaign.target) {
+            auto target = campaign.target->Evaluate(activation_.Variables());
+            if (!target) {
+                campaign_state_[index] = 2;
+                campaign_reason_[index] = Reason::kError;
+                campaign_errors_.emplace_back(index, target.error().message);
+            } else if (!target->boolean) {
+                campaign_state_[index] = 2;
+                campaign_reason_[index] = Reason::kNotTargeted;
+            }
         }
     }
-    return campaign_block_[index];
+    if (campaign_state_[index] == 1) {
+        return true;
+    }
+    *reason = campaign_reason_[index];
+    *detail = campaign.campaign->id;
+    for (const auto& [campaign_index, message] : campaign_errors_) {
+        if (campaign_index == index) {
+            *detail = message;
+        }
+    }
+    return false;
 }
 
 bool Engine::PlanAmount(const CompiledRule& compiled, Planned* planned) {
@@ -450,41 +468,49 @@ std::int64_t Engine::Limit(const CompiledRule& compiled,
                            std::string* limited_by,
                            Reason* reason) {
     const Rule& rule = *compiled.rule;
-    const auto cap_to = [&](std::int64_t remaining, std::string key, Reason why) {
-        remaining = std::max<std::int64_t>(0, remaining);
-        if (remaining < amount) {
-            amount = remaining;
-            *limited_by = std::move(key);
-            *reason = why;
-        }
-    };
-    if (rule.caps.per_event > 0) {
-        cap_to(rule.caps.per_event, "per_event", Reason::kCapped);
+    limit_keys_.clear();
+    // Looks `key` up (the caller's value plus this event's), limits the amount to what `cap`
+    // leaves, and keeps the key for Fire; `increment`: a counter the caller stores.
+    const auto check =
+        [&](std::string key, std::int64_t cap, std::int64_t stored, bool increment, Reason why) {
+            const std::int64_t remaining =
+                std::max<std::int64_t>(0, cap - stored - pending_.Get(key));
+            if (remaining < amount) {
+                amount = remaining;
+                *limited_by = key;
+                *reason = why;
+            }
+            limit_keys_.emplace_back(std::move(key), increment);
+        };
+    if (rule.caps.per_event > 0 && rule.caps.per_event < amount) {
+        amount = rule.caps.per_event;
+        *limited_by = "per_event";
+        *reason = Reason::kCapped;
     }
     ForEachCounter(
         rule.caps, compiled.counter_prefix, Dates(), [&](std::string key, std::int64_t cap) {
-            const std::int64_t used = Lookup(counters_.values, key) + pending_.Get(key);
-            cap_to(cap - used, std::move(key), Reason::kCapped);
+            const std::int64_t stored = Lookup(counters_.values, key);
+            check(std::move(key), cap, stored, true, Reason::kCapped);
         });
     if (compiled.campaign >= 0) {
         const CompiledCampaign& campaign =
             compiled_.campaigns[static_cast<std::size_t>(compiled.campaign)];
         const Caps& caps = campaign.campaign->caps;
         if (caps.per_event > 0) {
-            const std::string key = campaign.counter_prefix + "event";
-            cap_to(caps.per_event - pending_.Get(key), key, Reason::kCapped);
+            check(campaign.counter_prefix + "event", caps.per_event, 0, false, Reason::kCapped);
         }
         ForEachCounter(
             caps, campaign.counter_prefix, Dates(), [&](std::string key, std::int64_t cap) {
-                const std::int64_t used = Lookup(counters_.values, key) + pending_.Get(key);
-                cap_to(cap - used, std::move(key), Reason::kCapped);
+                const std::int64_t stored = Lookup(counters_.values, key);
+                check(std::move(key), cap, stored, true, Reason::kCapped);
             });
         const std::string& budget = campaign.campaign->budget;
         if (!budget.empty()) {
-            const std::string key = "budget:" + budget;
-            cap_to(Lookup(counters_.budgets, budget) - pending_.Get(key),
-                   key,
-                   Reason::kBudgetExhausted);
+            check("budget:" + budget,
+                  Lookup(counters_.budgets, budget),
+                  0,
+                  false,
+                  Reason::kBudgetExhausted);
         }
     }
     return amount;
@@ -571,26 +597,18 @@ void Engine::Fire(const CompiledRule& compiled,
     if (planned.tier_applied) {
         earning.tier = tier_->id;
     }
-    ForEachCounter(rule.caps, compiled.counter_prefix, Dates(), [&](std::string key, std::int64_t) {
+    // The keys Limit just looked at: this event's use of them grows by the amount.
+    for (auto& [key, increment] : limit_keys_) {
         pending_.Add(key, amount);
-        AddIncrement(std::move(key), amount);
-    });
+        if (increment) {
+            AddIncrement(std::move(key), amount);
+        }
+    }
     if (compiled.campaign >= 0) {
         const CompiledCampaign& campaign =
             compiled_.campaigns[static_cast<std::size_t>(compiled.campaign)];
         earning.campaign = campaign.campaign->id;
         earning.budget = campaign.campaign->budget;
-        pending_.Add(campaign.counter_prefix + "event", amount);
-        ForEachCounter(campaign.campaign->caps,
-                       campaign.counter_prefix,
-                       Dates(),
-                       [&](std::string key, std::int64_t) {
-                           pending_.Add(key, amount);
-                           AddIncrement(std::move(key), amount);
-                       });
-        if (!earning.budget.empty()) {
-            pending_.Add("budget:" + earning.budget, amount);
-        }
     }
     if (options_.trace_earnings) {
         TraceRule(compiled, planned, &earning);
@@ -643,9 +661,10 @@ Result<Decision> Engine::Run() {
             continue;
         }
         if (compiled.campaign >= 0) {
-            auto blocked = CampaignBlocks(static_cast<std::size_t>(compiled.campaign));
-            if (blocked) {
-                Skip(index, blocked->first, blocked->second);
+            Reason reason = Reason::kOutsideSchedule;
+            std::string detail;
+            if (!CampaignApplies(static_cast<std::size_t>(compiled.campaign), &reason, &detail)) {
+                Skip(index, reason, std::move(detail));
                 continue;
             }
         }
