@@ -14,46 +14,15 @@
 
 #include "api/api.h"
 #include "core/ids.h"
+#include "core/json.h"
 #include "core/kinds.h"
 #include "core/result.h"
 #include "ledger/ledger.h"
 
 namespace candor::app {
 
-// kInvalidArgument with `message`.
-Error Invalid(std::string message);
-
-// Parses `body` as a JSON object whose members are all in `allowed`. On error *field is "body"
-// (not JSON, not UTF-8, not an object) or the first unknown member's name.
-Result<nlohmann::json> ParseObject(std::string_view body,
-                                   std::initializer_list<std::string_view> allowed,
-                                   std::string* field);
-
-// As ParseObject, for a value already parsed (an item of a batch).
-Status CheckObject(const nlohmann::json& json,
-                   std::initializer_list<std::string_view> allowed,
-                   std::string* field);
-
-// Each reader sets *field to `name` before it looks, so an error names it. Missing members
-// are kInvalidArgument; optional members are read only when present (see Has).
-bool Has(const nlohmann::json& object, std::string_view name);
-
-// A string of bytes_min..bytes_max bytes.
-Result<std::string> ReadString(const nlohmann::json& object,
-                               std::string_view name,
-                               std::size_t bytes_min,
-                               std::size_t bytes_max,
-                               std::string* field);
-
-// A JSON integer (never a float or a string) that fits int64; kInvalidAmount when it does not.
-Result<std::int64_t> ReadInteger(const nlohmann::json& object,
-                                 std::string_view name,
-                                 std::string* field);
-
-// As ReadInteger, and above zero; kInvalidAmount when it is not.
-Result<std::int64_t> ReadPositiveInteger(const nlohmann::json& object,
-                                         std::string_view name,
-                                         std::string* field);
+// The strict JSON readers (Invalid, ParseObject, CheckObject, Has, ReadString, ReadInteger,
+// ReadPositiveInteger) are core's (core/json.h), found here by namespace lookup.
 
 // "points", "status" or "cashback"; `spendable_only` refuses "status".
 Result<Asset> ReadAsset(const nlohmann::json& object,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace candor {
 
@@ -23,6 +24,13 @@ inline constexpr Timestamp FromMicros(std::int64_t us) {
 
 // "2026-11-21T15:03:11Z" (seconds precision, or with .ffffff when there are microseconds).
 std::string FormatRfc3339(Timestamp t);
+
+// Parses an RFC 3339 date-time with an explicit offset: "2026-11-21T18:03:11+03:00",
+// "2026-11-21T15:03:11Z", with 1-6 fractional digits of a second ("...11.25Z"); a lower-case t
+// or z is accepted (RFC 3339, section 5.6). False for anything else: a missing offset, a date
+// that does not exist (2026-02-30), a leap second (:60), an offset beyond +-23:59 or a year
+// outside 0001-9999.
+bool ParseRfc3339(std::string_view text, Timestamp* t);
 
 class Clock {
 public:

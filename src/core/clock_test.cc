@@ -36,6 +36,49 @@ TEST(ClockTest, FormatRfc3339BeforeEpoch) {
     EXPECT_EQ(FormatRfc3339(FromMicros(-1'500'000)), "1969-12-31T23:59:58.500000Z");
 }
 
+// RFC 3339 date-times with an offset parse to the same instant as their UTC spelling.
+TEST(ClockTest, ParseRfc3339Offsets) {
+    Timestamp t;
+    ASSERT_TRUE(ParseRfc3339("2026-01-01T00:00:00Z", &t));
+    EXPECT_EQ(ToMicros(t), kNewYear2026Us);
+    ASSERT_TRUE(ParseRfc3339("2026-01-01T03:00:00+03:00", &t));
+    EXPECT_EQ(ToMicros(t), kNewYear2026Us);
+    ASSERT_TRUE(ParseRfc3339("2025-12-31t19:30:00-04:30", &t));
+    EXPECT_EQ(ToMicros(t), kNewYear2026Us);
+    ASSERT_TRUE(ParseRfc3339("2026-01-01T00:00:00.25z", &t));
+    EXPECT_EQ(ToMicros(t), kNewYear2026Us + 250'000);
+    ASSERT_TRUE(ParseRfc3339("2026-01-01T00:00:00.000001Z", &t));
+    EXPECT_EQ(ToMicros(t), kNewYear2026Us + 1);
+    ASSERT_TRUE(ParseRfc3339("2024-02-29T12:34:56Z", &t));
+    EXPECT_EQ(FormatRfc3339(t), "2024-02-29T12:34:56Z");
+}
+
+// Anything but a full date-time with an offset is refused, including impossible dates.
+TEST(ClockTest, ParseRfc3339RefusesMalformed) {
+    Timestamp t;
+    for (const char* text : {"",
+                             "2026-01-01",
+                             "2026-01-01T00:00:00",
+                             "2026-01-01 00:00:00Z",
+                             "2026-02-30T00:00:00Z",
+                             "2025-02-29T00:00:00Z",
+                             "2026-13-01T00:00:00Z",
+                             "2026-01-01T24:00:00Z",
+                             "2026-01-01T23:60:00Z",
+                             "2026-01-01T23:59:60Z",
+                             "2026-01-01T00:00:00.Z",
+                             "2026-01-01T00:00:00.1234567Z",
+                             "2026-01-01T00:00:00+3:00",
+                             "2026-01-01T00:00:00+24:00",
+                             "2026-01-01T00:00:00+03:60",
+                             "2026-01-01T00:00:00Z ",
+                             "0000-01-01T00:00:00Z",
+                             "2026-1-01T00:00:00Z",
+                             "+2026-01-01T00:00:00Z"}) {
+        EXPECT_FALSE(ParseRfc3339(text, &t)) << text;
+    }
+}
+
 // ToMicros and FromMicros are inverse, including negative and extreme values.
 TEST(ClockTest, MicrosRoundTrip) {
     for (std::int64_t us :

@@ -100,6 +100,28 @@ inline constexpr std::size_t kPasswordBytesMin = 8;
 // Events in one POST /v1/events:batch request; each is its own command.
 inline constexpr std::size_t kEventsBatchMax = 100;
 
+// Events as the program engine reads them (program/): items in one event; units of one item;
+// bytes of an event's short strings (sku, category, store, channel, game, survey, custom name);
+// the largest amount in minor units (10^13: a hundred billion in a currency with two decimals),
+// so that amount x rate x multiplier x tier multiplier stays exact in 128-bit arithmetic.
+inline constexpr std::size_t kEventItemsMax = 100;
+inline constexpr std::int64_t kItemQtyMax = 1'000'000;
+inline constexpr std::size_t kEventFieldBytesMax = 64;
+// Bytes of an event's "member": a member id, a card number or a QR token, as sent.
+inline constexpr std::size_t kMemberReferenceBytesMax = 256;
+inline constexpr std::int64_t kEventAmountMax = 10'000'000'000'000;
+
+// A program's definition (program/): bytes of its JSON; earn rules (campaign rules included),
+// campaigns, rule groups and tiers in it; bytes of an id (rule, group, campaign, tier) and of a
+// name in one language. Expressions have the rules' own limits (kRuleSourceBytesMax, ...).
+inline constexpr std::size_t kProgramBytesMax = std::size_t{1024} * 1024;
+inline constexpr std::size_t kProgramRulesMax = 256;
+inline constexpr std::size_t kProgramCampaignsMax = 64;
+inline constexpr std::size_t kProgramGroupsMax = 64;
+inline constexpr std::size_t kProgramTiersMax = 16;
+inline constexpr std::size_t kProgramIdBytesMax = 32;
+inline constexpr std::size_t kProgramNameBytesMax = 200;
+
 // Journal entries the sequencer integrates into the transparency log per transaction (and per
 // signed tree head).
 inline constexpr std::size_t kSequenceBatchMax = 100'000;

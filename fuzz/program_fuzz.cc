@@ -1,0 +1,97 @@
+// Fuzzes the program module's two trust boundaries. The first byte picks one:
+//   even: an event's JSON (ReadEvent), evaluated when it decodes against the retail template:
+//         never an error but the documented ones, credits that add up to the earnings, a meta
+//         within the journal's bound that ParseMeta reads back;
+//   odd:  a program's JSON (ParseProgram): an error names a path, or the program's canonical
+//         JSON reads back to the same definition.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "core/assert.h"
+#include "core/limits.h"
+#include "program/program.h"
+
+namespace {
+
+using candor::ErrorCode;
+namespace program = candor::program;
+
+const program::Program& Retail() {
+    static const program::Program retail = *program::ParseProgram(*program::TemplateJson("retail"));
+    return retail;
+}
+
+void FuzzEvent(std::string_view input) {
+    std::string field;
+    auto event = program::ParseEvent(input, &field);
+    if (!event) {
+        CANDOR_ASSERT(!field.empty());
+        CANDOR_ASSERT(event.error().code == ErrorCode::kInvalidArgument ||
+                      event.error().code == ErrorCode::kInvalidAmount);
+        return;
+    }
+    if (candor::ToMicros(event->occurred_at) == 0) {
+        event->occurred_at = candor::FromMicros(1'795'000'000'000'000);  // 2026-11-18
+    }
+    event->original_amount = event->amount;
+    program::MemberFacts facts;
+    facts.tier = "gold";
+    facts.birthday = "11-18";
+    program::Counters counters;
+    counters.budgets["black-friday-2026"] = 1000;
+    auto decision = program::Evaluate(Retail(), *event, facts, counters);
+    if (!decision) {
+        CANDOR_ASSERT(decision.error().code == ErrorCode::kInvalidArgument);  // the currency
+        return;
+    }
+    std::int64_t earned = 0;
+    for (const program::Earning& earning : decision->earnings) {
+        CANDOR_ASSERT(earning.amount > 0);
+        CANDOR_ASSERT(earning.amount <= earning.planned);
+        earned += earning.amount;
+        (void)program::ExplainEarning(Retail(), *event, earning, program::Language::kRu);
+    }
+    std::int64_t credited = 0;
+    for (const program::Credit& credit : decision->credits) {
+        credited += credit.points + credit.status + credit.cashback;
+        CANDOR_ASSERT(credit.meta.size() <= candor::limits::kEntryMetaBytesMax);
+        CANDOR_ASSERT(program::ParseMeta(credit.meta).has_value());
+    }
+    CANDOR_ASSERT(earned == credited);
+    if (decision->reversal) {
+        CANDOR_ASSERT(program::ParseMeta(decision->reversal->meta).has_value());
+    }
+    (void)program::Explain(Retail(), *event, *decision, program::Language::kEn);
+}
+
+void FuzzProgram(std::string_view input) {
+    program::ProgramError error;
+    auto parsed = program::ParseProgram(input, 1, &error);
+    if (!parsed) {
+        CANDOR_ASSERT(parsed.error().code == ErrorCode::kInvalidArgument ||
+                      parsed.error().code == ErrorCode::kInvalidRule);
+        CANDOR_ASSERT(!error.message.empty());
+        return;
+    }
+    const std::string canonical = program::ProgramJson(parsed->definition());
+    auto again = program::ParseProgram(canonical, 1);
+    CANDOR_ASSERT(again.has_value());
+    CANDOR_ASSERT(again->definition() == parsed->definition());
+    CANDOR_ASSERT(program::ProgramJson(again->definition()) == canonical);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) {
+        return 0;
+    }
+    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    if (data[0] % 2 == 0) {
+        FuzzEvent(input);
+    } else {
+        FuzzProgram(input);
+    }
+    return 0;
+}
