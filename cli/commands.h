@@ -9,7 +9,10 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/result.h"
+#include "ledger/ledger.h"
+#include "program/program.h"
 #include "store/store.h"
 
 namespace candor::cli {
@@ -54,7 +57,13 @@ struct InitOptions {
     std::string db;
     std::string keys_file;  // "" = the SQLite path + ".keys"
     std::string admin_email = "admin@candor.local";
+    // The template program to publish as version 1 ("retail", "cafe", "gaming"); "" when not
+    // given: kDefaultTemplate for a database without a program, none for one that has one.
+    std::string program_template;
 };
+
+// The template `candor init` publishes when --template is not given.
+inline constexpr std::string_view kDefaultTemplate = "retail";
 
 struct KeysCreateOptions {
     std::string db;
@@ -73,6 +82,24 @@ int RunSequence(const SequenceOptions& options);
 
 int RunDemo(const DemoOptions& options);
 int RunGen(const GenOptions& options);
+
+// A template program as PublishTemplate published it.
+struct PublishedTemplate {
+    std::int64_t version = 0;
+    program::Program program;
+    std::vector<std::string> budgets_opened;  // campaign budget codes
+};
+
+// Publishes the template program `name` (program::TemplateJson) as the next version of the
+// database's program, by `published_by`, and opens the ledger budget account of each campaign
+// budget it names that has none, in one transaction (docs/program.md, "Editing and publishing").
+// kInvalidArgument for an unknown name. REQUIRES: `ledger` works on `store`; no transaction is
+// open on it.
+Result<PublishedTemplate> PublishTemplate(store::Store& store,
+                                          ledger::Ledger& ledger,
+                                          const Clock& clock,
+                                          std::string_view name,
+                                          std::string_view published_by);
 
 // Prints "candor: <message>" on stderr.
 void PrintError(const std::string& message);

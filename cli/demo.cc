@@ -1,12 +1,18 @@
 // `candor demo`: a walkthrough of the ledger on a fresh database, in the words of a café's
-// loyalty program. It prints each step, the balances, and the result of `candor check`.
+// loyalty program: the cafe template program, published as version 1, decides what each purchase
+// earns and says why. It prints each step, the balances, and the result of `candor check`.
+#include <date/tz.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "core/json.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "journal/journal.h"
@@ -18,13 +24,44 @@ namespace {
 
 using ledger::Outcome;
 
-// One point per 100 minor units (1 RUB), the rule a program engine will replace.
-Amount PointsFor(std::int64_t amount_minor) {
-    return Amount(amount_minor / 100);
-}
+constexpr std::string_view kTemplate = "cafe";
 
 std::string Rub(std::int64_t amount_minor) {
     return fmt::format("{}.{:02d} RUB", amount_minor / 100, amount_minor % 100);
+}
+
+// The IANA zone `name`, or nullptr. date::locate_zone throws for an unknown name: converted here.
+const date::time_zone* FindZone(std::string_view name) {
+    try {
+        return date::locate_zone(name);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+// Days since 1970-01-01 of the local day of `at` in `zone`: the day a visit counts for.
+std::int64_t LocalDay(const date::time_zone& zone, Timestamp at) {
+    const auto local = zone.to_local(at);
+    return std::chrono::floor<date::days>(local).time_since_epoch().count();
+}
+
+// The latest weekday 15:10 in `zone` at or before `now`: the demo's day starts in the cafe
+// template's happy hours (weekdays 15:00-17:00), whatever the day it runs.
+Timestamp HappyHourStart(const date::time_zone& zone, Timestamp now) {
+    const auto local_now = zone.to_local(now);
+    auto day = std::chrono::floor<date::days>(local_now);
+    for (;;) {
+        const date::weekday weekday{day};
+        const auto start = day + std::chrono::hours(15) + std::chrono::minutes(10);
+        if (weekday != date::Saturday && weekday != date::Sunday && start <= local_now) {
+            return zone.to_sys(start, date::choose::earliest);
+        }
+        day -= date::days(1);
+    }
+}
+
+program::Item Line(std::string sku, std::string category, std::int64_t qty, std::int64_t amount) {
+    return program::Item{std::move(sku), std::move(category), qty, amount};
 }
 
 class Demo {
@@ -37,43 +74,69 @@ public:
             PrintError(setup.error().message);
             return kExitInvalid;
         }
-        Say("Café Candor opens its loyalty program: 1 point per RUB, points live 365 days,\n"
-            "status points count towards tiers, and 3% cashback on the weekly special.");
+        auto published = PublishTemplate(store_, ledger_, clock_, kTemplate, "candor demo");
+        if (!published) {
+            PrintError(published.error().message);
+            return kExitInvalid;
+        }
+        program_ = std::make_unique<program::Program>(published->program);
+        zone_ = FindZone(program_->definition().time_zone);
+        if (zone_ == nullptr) {
+            PrintError("the time zone database has no " + program_->definition().time_zone);
+            return kExitInvalid;
+        }
+        clock_.Set(HappyHourStart(*zone_, clock_.Now()));
+        Say(fmt::format(
+            "Café Candor opens its loyalty program: the {} template (candor init --template {}),\n"
+            "published as version {}. 1 point per 10 RUB, coffee earns twice in happy hours\n"
+            "(weekdays 15:00-17:00), 150 points every tenth visit; points live 6 months.\n"
+            "It is {} in {}: happy hours.",
+            kTemplate,
+            kTemplate,
+            published->version,
+            date::format("%A %d %B %Y, %H:%M", zone_->to_local(clock_.Now())),
+            program_->definition().time_zone));
         const MemberId anna = Enrol("m_anna");
         const MemberId boris = Enrol("m_boris");
         Say(fmt::format(
             "Enrolled Anna (member {}) and Boris (member {}).", anna.value(), boris.value()));
 
-        Step("Anna buys lunch for " + Rub(150000) + ".");
-        const Outcome lunch = Must(Purchase("till-1", "till-1-0001", anna, 150000, false));
-        Step("Boris buys the weekly special for " + Rub(82050) + " (points and cashback).");
-        Must(Purchase("till-2", "till-2-0001", boris, 82050, true));
+        Step("Anna buys lunch for " + Rub(150000) + ", two cappuccinos included.");
+        const std::vector<program::Item> lunch_items = {Line("lunch", "food", 1, 120000),
+                                                        Line("cappuccino", "coffee", 2, 30000)};
+        const Outcome lunch =
+            Must(Purchase("till-1", "till-1-0001", anna, "m_anna", 150000, lunch_items));
+        Step("Boris buys a cake and a flat white for " + Rub(82050) + ".");
+        const std::vector<program::Item> boris_items = {Line("cake", "dessert", 1, 52050),
+                                                        Line("flat-white", "coffee", 1, 30000)};
+        Must(Purchase("till-2", "till-2-0001", boris, "m_boris", 82050, boris_items));
 
         Step("Till 2 lost the network and sends Boris's purchase again with the same key.");
-        const Outcome retry = Must(Purchase("till-2", "till-2-0001", boris, 82050, true));
+        const Outcome retry =
+            Must(Purchase("till-2", "till-2-0001", boris, "m_boris", 82050, boris_items));
         Say(fmt::format("  -> replay: {} (entry {} again, nothing added)",
                         retry.is_replay ? "yes" : "no",
                         retry.entry ? retry.entry->id.value() : 0));
 
-        Step("At the till Anna redeems a 500-point dessert: the till holds 500 points.");
+        Step("At the till Anna redeems a 100-point dessert: the till holds 100 points.");
         const Outcome hold = Must(
             Submit("till-1",
                    "till-1-0002",
-                   ledger::Hold{anna, Asset::kPoints, Amount(500), std::chrono::minutes(10), {}}));
+                   ledger::Hold{anna, Asset::kPoints, Amount(100), std::chrono::minutes(10), {}}));
         PrintBalances(anna, "Anna");
-        Step("The dessert costs only 300 points: the till captures 300, 200 go back.");
-        Must(Submit("till-1", "till-1-0003", ledger::Capture{hold.entry->id, Amount(300), {}}));
+        Step("The dessert costs only 60 points: the till captures 60, 40 go back.");
+        Must(Submit("till-1", "till-1-0003", ledger::Capture{hold.entry->id, Amount(60), {}}));
 
-        Step("Boris starts a redemption of 200 points, then changes his mind: the till voids it.");
+        Step("Boris starts a redemption of 50 points, then changes his mind: the till voids it.");
         const Outcome boris_hold = Must(
             Submit("till-2",
                    "till-2-0002",
-                   ledger::Hold{boris, Asset::kPoints, Amount(200), std::chrono::minutes(10), {}}));
+                   ledger::Hold{boris, Asset::kPoints, Amount(50), std::chrono::minutes(10), {}}));
         Must(Submit("till-2", "till-2-0003", ledger::Void{boris_hold.entry->id}));
 
         Step("Anna returns part of her lunch worth " + Rub(50000) + " of " + Rub(150000) +
              ": a third of its points are reversed.");
-        Must(Submit("till-1", "till-1-0004", ledger::Reverse{lunch.entry->id, 50000, 150000, {}}));
+        Must(Refund("till-1", "till-1-0004", "till-1-0001", 50000, lunch));
 
         Step("Boris tries to spend 5000 points he does not have.");
         auto refused =
@@ -81,8 +144,8 @@ public:
         Say(fmt::format(
             "  -> refused: {} ({})", refused.error().message, Describe(refused.error().code).slug));
 
-        Step("Boris spends 200 points on a coffee.");
-        Must(Submit("app", "app-0002", ledger::Spend{boris, Asset::kPoints, Amount(200), {}, {}}));
+        Step("Boris spends 50 points on a coffee.");
+        Must(Submit("app", "app-0002", ledger::Spend{boris, Asset::kPoints, Amount(50), {}, {}}));
 
         Step("A year and a day pass. The expiry run moves unspent points to the expired account.");
         clock_.Advance(std::chrono::days(366));
@@ -174,6 +237,16 @@ private:
 
     static void Say(const std::string& text) { fmt::print("{}\n", text); }
 
+    // Each line of `text`, indented under the step.
+    static void SayIndented(const std::string& text) {
+        std::size_t start = 0;
+        while (start < text.size()) {
+            const std::size_t end = std::min(text.find('\n', start), text.size());
+            Say("  " + text.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+
     void Step(const std::string& text) { Say(fmt::format("\n{}. {}", ++step_, text)); }
 
     Result<Outcome> Submit(const std::string& client,
@@ -183,17 +256,124 @@ private:
         return ledger_.ExecuteNow(ledger::Request{client, key, std::move(command)});
     }
 
+    // A purchase as a till sends it, earned under the program: the engine decides inside the
+    // ledger's transaction (ledger::Decide) from the member's facts there, records the purchase
+    // (a visit on a new local day) and posts what it decided; the explanation is printed.
     Result<Outcome> Purchase(const std::string& till,
                              const std::string& key,
                              MemberId member,
+                             const std::string& public_id,
                              std::int64_t amount_minor,
-                             bool cashback) {
+                             const std::vector<program::Item>& items) {
+        program::Event event;
+        event.id = key;
+        event.type = program::EventType::kPurchase;
+        event.member = public_id;
+        event.amount = amount_minor;
+        event.channel = "pos";
+        event.store = "cafe-1";
+        event.items = items;
+        ledger::Decide decide;
+        // The idempotency fingerprint: the event as received (its time is the till's now).
+        decide.fingerprint =
+            fmt::format("purchase {} {} {}", public_id, amount_minor, items.size());
+        for (const program::Item& item : items) {
+            decide.fingerprint +=
+                fmt::format(" {}:{}:{}:{}", item.sku, item.category, item.qty, item.amount);
+        }
+        auto explanation = std::make_shared<std::string>();
+        decide.decide = [this, member, event, explanation](
+                            store::Store& store,
+                            Timestamp now) -> Result<std::optional<ledger::DecidedCommand>> {
+            program::Event at_now = event;
+            at_now.occurred_at = now;
+            return Earn(store, member, at_now, explanation.get());
+        };
+        auto outcome = Submit(till, key, std::move(decide));
+        if (outcome && !outcome->is_replay && !explanation->empty()) {
+            SayIndented(*explanation);
+        }
+        return outcome;
+    }
+
+    // What `event` earns `member` under the program, with the facts `store` holds now.
+    Result<std::optional<ledger::DecidedCommand>> Earn(store::Store& store,
+                                                       MemberId member,
+                                                       const program::Event& event,
+                                                       std::string* explanation) {
+        CANDOR_ASSIGN_OR_RETURN(const store::MemberFactsRow row, store.LoadMemberFacts(member));
+        program::MemberFacts facts;
+        facts.tier = row.tier;
+        facts.purchases_count = row.purchases_count;
+        facts.visits_count = row.visits_count;
+        if (row.last_purchase_at) {
+            facts.last_purchase_at = *row.last_purchase_at;
+        }
+        CANDOR_ASSIGN_OR_RETURN(const auto points,
+                                store.SumBalance(ledger::MemberAccount(member, Asset::kPoints)));
+        CANDOR_ASSIGN_OR_RETURN(const auto status,
+                                store.SumBalance(ledger::MemberAccount(member, Asset::kStatus)));
+        facts.points_balance = points ? points->value() : 0;
+        facts.status_points = status ? status->value() : 0;
+        CANDOR_ASSIGN_OR_RETURN(const program::Decision decision,
+                                program::Evaluate(*program_, event, facts, program::Counters{}));
+        // The cafe template's purchase rules have no caps and its campaigns no budgets, so the
+        // demo keeps no counters and draws on no budget; a program that needs them is refused
+        // here rather than earning past its limits.
+        if (!decision.increments.empty() || decision.credits.size() > 1) {
+            return Invalid("the demo keeps no cap counters or campaign budgets");
+        }
+        CANDOR_TRY(
+            store.RecordPurchase(member, event.occurred_at, LocalDay(*zone_, event.occurred_at)));
+        *explanation = program::Explain(*program_, event, decision, program::Language::kEn);
+        if (decision.credits.empty()) {
+            return std::optional<ledger::DecidedCommand>();
+        }
+        const program::Credit& credit = decision.credits.front();
         ledger::Earn earn;
         earn.member = member;
-        earn.points = PointsFor(amount_minor);
-        earn.status = PointsFor(amount_minor);
-        earn.cashback = cashback ? Amount(amount_minor * 3 / 100) : Amount(0);
-        return Submit(till, key, earn);
+        earn.points = Amount(credit.points);
+        earn.status = Amount(credit.status);
+        earn.cashback = Amount(credit.cashback);
+        earn.effective_at = event.occurred_at;
+        if (auto expires_at = program::PointsExpireAt(*program_, event.occurred_at)) {
+            earn.expires_at = *expires_at;
+        }
+        earn.meta = credit.meta;
+        return std::optional<ledger::DecidedCommand>(std::move(earn));
+    }
+
+    // A refund of `amount_minor` of the purchase `original` (whose outcome is `purchase`): the
+    // engine decides the share of its entry to reverse.
+    Result<Outcome> Refund(const std::string& till,
+                           const std::string& key,
+                           const std::string& original,
+                           std::int64_t amount_minor,
+                           const Outcome& purchase) {
+        if (!purchase.entry) {
+            return Invalid("the purchase wrote no entry");
+        }
+        CANDOR_ASSIGN_OR_RETURN(const program::Meta meta, program::ParseMeta(purchase.entry->meta));
+        program::Event event;
+        event.id = key;
+        event.type = program::EventType::kRefund;
+        event.member = "m_anna";
+        event.amount = amount_minor;
+        event.original = original;
+        event.original_amount = meta.amount;
+        event.occurred_at = clock_.Now();
+        CANDOR_ASSIGN_OR_RETURN(
+            const program::Decision decision,
+            program::Evaluate(*program_, event, program::MemberFacts{}, program::Counters{}));
+        if (!decision.reversal) {
+            return Invalid("a refund decides a reversal");
+        }
+        SayIndented(program::Explain(*program_, event, decision, program::Language::kEn));
+        const program::Reversal& reversal = *decision.reversal;
+        return Submit(
+            till,
+            key,
+            ledger::Reverse{purchase.entry->id, reversal.part, reversal.whole, reversal.meta});
     }
 
     Outcome Must(Result<Outcome> outcome) {
@@ -260,6 +440,8 @@ private:
     store::Store& store_;
     ManualClock& clock_;
     ledger::Ledger ledger_;
+    std::unique_ptr<program::Program> program_;  // the published template
+    const date::time_zone* zone_ = nullptr;      // the program's
     int step_ = 0;
     int failures_ = 0;
 };

@@ -1,6 +1,7 @@
 // `candor init`: makes a new deployment ready to serve. It creates and migrates the database,
-// writes the key file, creates the first admin staff account with TOTP already set up, and an
-// admin API key, and prints their one-time credentials on stdout. `candor keys create` makes
+// publishes a template program as version 1 (unless the database has a program already), writes
+// the key file, creates the first admin staff account with TOTP already set up, and an admin API
+// key, and prints their one-time credentials on stdout. `candor keys create` makes
 // further API keys; `candor keys rotate-signing` replaces the signing key of tree heads. They
 // refuse to act on anything they could damage.
 #include <fmt/format.h>
@@ -72,6 +73,44 @@ Result<AdminCredentials> CreateAdmin(access::Access& access,
     return admin;
 }
 
+// The program of a new deployment: `name`'s template published as the first version, or, when
+// the database has a program already (the demo's), that one kept. Answers the line to print.
+// An explicit --template on a database with a program is refused (kAlreadyExists), so that
+// init never publishes over a program someone made.
+Result<std::string> SetUpProgram(store::Store& store,
+                                 ledger::Ledger& ledger,
+                                 const Clock& clock,
+                                 const std::string& name) {
+    CANDOR_ASSIGN_OR_RETURN(const std::optional<store::ProgramVersionRow> latest,
+                            store.LoadLatestProgramVersion());
+    if (latest) {
+        if (!name.empty()) {
+            return MakeError(ErrorCode::kAlreadyExists,
+                             fmt::format("the database already has a program (version {}, "
+                                         "published by {}); --template is for one without",
+                                         latest->info.version,
+                                         latest->info.published_by));
+        }
+        return fmt::format("The program stays version {}, published by {}.",
+                           latest->info.version,
+                           latest->info.published_by);
+    }
+    const std::string_view chosen = name.empty() ? kDefaultTemplate : std::string_view(name);
+    CANDOR_ASSIGN_OR_RETURN(const PublishedTemplate published,
+                            PublishTemplate(store, ledger, clock, chosen, "candor init"));
+    std::string line = fmt::format("The program is the {} template ({}), published as version {}.",
+                                   chosen,
+                                   published.program.definition().name.en,
+                                   published.version);
+    if (!published.budgets_opened.empty()) {
+        line += fmt::format(
+            " Its campaign budgets ({}) start empty: fund them with POST "
+            "/v1/program/budgets/{{code}}/fund.",
+            fmt::join(published.budgets_opened, ", "));
+    }
+    return line;
+}
+
 void PrintAdmin(const AdminCredentials& admin) {
     fmt::print(
         "The first admin, shown once: keep these in a password manager, then clear the "
@@ -93,6 +132,13 @@ void PrintAdmin(const AdminCredentials& admin) {
 }  // namespace
 
 int RunInit(const InitOptions& options) {
+    // Checked before anything is created.
+    if (!options.program_template.empty() && !program::TemplateJson(options.program_template)) {
+        PrintError(fmt::format("--template {}: no such template; the templates are {}",
+                               options.program_template,
+                               fmt::join(program::TemplateNames(), ", ")));
+        return kExitUsage;
+    }
     auto keys_file = KeysFileOf(options.db, options.keys_file);
     if (!keys_file) {
         PrintError(keys_file.error().message);
@@ -123,6 +169,11 @@ int RunInit(const InitOptions& options) {
         PrintError(fmt::format("{} is already initialized (it has staff or API keys)", options.db));
         return kExitInvalid;
     }
+    // Before the keys and the admin: a refused program leaves no key file behind.
+    auto program = SetUpProgram(**store, ledger, clock, options.program_template);
+    if (!program) {
+        return Report(program.error());
+    }
     if (auto written = config::WriteNewKeys(*keys_file, keys); !written) {
         return Report(written.error());
     }
@@ -136,7 +187,7 @@ int RunInit(const InitOptions& options) {
         "the database.\n",
         options.db,
         *keys_file);
-    // TODO(#4): start the program from a template once the program engine exists.
+    fmt::print("{}\n", *program);
     PrintAdmin(*admin);
     return kExitOk;
 }

@@ -69,6 +69,10 @@ AdminCommands AddAdminCommands(CLI::App& app,
         "--keys-file", init.keys_file, "Key file to create; default: the SQLite path + .keys");
     init_command->add_option("--admin-email", init.admin_email, "The first admin's login")
         ->capture_default_str();
+    init_command->add_option("--template",
+                             init.program_template,
+                             "The program to publish as version 1: retail (the default), cafe "
+                             "or gaming; a database with a program keeps it");
 
     auto* keys_command = app.add_subcommand("keys", "API keys of a deployment");
     keys_command->require_subcommand(1);

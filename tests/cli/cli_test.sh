@@ -27,12 +27,71 @@ expect() {
     fi
 }
 
+# check NAME COMMAND...: counts COMMAND's success or failure under NAME.
+check() {
+    local name="$1"
+    shift
+    if "$@"; then
+        echo "ok   $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name"
+        failed=$((failed + 1))
+    fi
+}
+
 expect "demo runs and checks clean" 0 "every invariant holds" -- \
     "$candor" demo --db "$work/demo/candor.db"
 expect "check passes on the demo" 0 "^ok: [0-9]+ entries" -- \
     "$candor" check --db "$work/demo/candor.db"
 expect "check accepts the sqlite: prefix" 0 "^ok:" -- \
     "$candor" check --db "sqlite:$work/demo/candor.db"
+
+# The demo's program is the cafe template, published as version 1; its purchases earn by its
+# rules (the demo's day starts in happy hours) and say why.
+demo_out="$("$candor" demo --db "$work/demo2/candor.db" 2>&1)"
+expect "demo publishes the cafe template" 0 "^published as version 1\. 1 point per 10 RUB" -- \
+    printf '%s\n' "$demo_out"
+expect "demo purchases earn by the template's rules" 0 \
+    "\+30 points: .*rule 'Happy hours: coffee ×2'" -- printf '%s\n' "$demo_out"
+check "the demo's program is version 1 by candor demo" test \
+    "$(sqlite3 "$work/demo2/candor.db" "SELECT version || '|' || published_by FROM program_versions")" = \
+    "1|candor demo"
+expect "init keeps the demo's program" 0 "The program stays version 1, published by candor demo" -- \
+    "$candor" init --db "$work/demo2/candor.db"
+
+# candor init --template: each template becomes version 1 with its campaign budgets opened; an
+# unknown one is one line, exit 2, and nothing is created; a database with a program refuses one.
+for template in retail cafe gaming; do
+    expect "init --template $template" 0 \
+        "^The program is the $template template \(.*\), published as version 1" -- \
+        "$candor" init --db "$work/init-$template.db" --template "$template"
+    published="$(sqlite3 "$work/init-$template.db" \
+        "SELECT version || '|' || published_by FROM program_versions")"
+    budgets="$(sqlite3 "$work/init-$template.db" \
+        "SELECT group_concat(code) FROM system_accounts WHERE code LIKE 'campaign:%'")"
+    case "$template" in
+        retail) wanted="campaign:black-friday-2026" ;;
+        gaming) wanted="campaign:weekend-slots-2026" ;;
+        *) wanted="" ;;
+    esac
+    check "the $template template is version 1 by candor init" test "$published" = "1|candor init"
+    check "  ...with its budgets opened" test "$budgets" = "$wanted"
+done
+expect "init without --template publishes retail" 0 "^The program is the retail template" -- \
+    "$candor" init --db "$work/init-default.db"
+expect "init --template of an unknown name: exit 2, one line" 2 \
+    "^candor: --template bakery: no such template; the templates are cafe, gaming, retail$" -- \
+    "$candor" init --db "$work/init-bakery.db" --template bakery
+check "an unknown template creates no database" test ! -e "$work/init-bakery.db"
+check "  ...and no key file" test ! -e "$work/init-bakery.db.keys"
+"$candor" demo --db "$work/demo3/candor.db" >/dev/null 2>&1
+expect "init --template on a database with a program: exit 1" 1 \
+    "^candor: the database already has a program \(version 1, published by candor demo\)" -- \
+    "$candor" init --db "$work/demo3/candor.db" --template retail
+check "a refused --template writes no key file" test ! -e "$work/demo3/candor.db.keys"
+check "  ...and publishes nothing" \
+    test "$(sqlite3 "$work/demo3/candor.db" "SELECT COUNT(*) FROM program_versions")" = 1
 
 expect "gen writes data" 0 "generated 300 members and 3000 events" -- \
     "$candor" gen --db "$work/a.db" --members 300 --events 3000 --seed 9 --quiet
