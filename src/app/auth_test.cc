@@ -199,7 +199,8 @@ std::string FillPath(const std::string& pattern, const std::string& value) {
 TEST_F(AppAuthTest, EveryV1RouteHasAPolicyAndRefusesMissingCredentialsAndScopes) {
     // Proves, for each /v1 route the router serves: it has a row in the access table; without
     // credentials, with a malformed header or an unknown key it answers 401; with a key holding
-    // every scope but the one it needs (and not admin) 403; with the needed scope neither.
+    // every scope but the ones it accepts (and not admin) 403; with the needed scope, or its
+    // alternative (or_scope) alone, neither.
     int checked = 0;
     for (const auto& [method, pattern] : router_.Routes()) {
         if (!pattern.starts_with("/v1/")) {
@@ -228,7 +229,8 @@ TEST_F(AppAuthTest, EveryV1RouteHasAPolicyAndRefusesMissingCredentialsAndScopes)
         }
         std::vector<std::string> others;
         for (const access::Scope scope : access::kAllScopes) {
-            if (scope != policy->scope && scope != access::Scope::kAdmin) {
+            if (scope != policy->scope && scope != policy->or_scope &&
+                scope != access::Scope::kAdmin) {
                 others.emplace_back(access::ScopeName(scope));
             }
         }
@@ -240,6 +242,16 @@ TEST_F(AppAuthTest, EveryV1RouteHasAPolicyAndRefusesMissingCredentialsAndScopes)
                 .status;
         EXPECT_NE(allowed, 401) << what;
         EXPECT_NE(allowed, 403) << what;
+        if (policy->or_scope) {
+            const int alternative =
+                Call(method,
+                     path,
+                     "",
+                     Bearer(CreateKey({std::string(ScopeName(*policy->or_scope))})))
+                    .status;
+            EXPECT_NE(alternative, 401) << what;
+            EXPECT_NE(alternative, 403) << what;
+        }
         ++checked;
     }
     // Every row of the table is a served route, and the loop saw the guarded ones.
@@ -429,6 +441,19 @@ TEST_F(AppAuthTest, StaffRoleByRouteTableDeniesEveryPairNotListed) {
         {"manager", "GET", "/v1/members/{id}/balance"},
         {"manager", "GET", "/v1/members/{id}/history"},
         {"manager", "GET", "/v1/members/{id}/receipts/{entry}"},
+        {"manager", "GET", "/v1/program/draft"},
+        {"manager", "PUT", "/v1/program/draft"},
+        {"manager", "POST", "/v1/program/validate"},
+        {"manager", "POST", "/v1/program/publish"},
+        {"manager", "GET", "/v1/program/versions"},
+        {"manager", "GET", "/v1/program/versions/{version}"},
+        {"manager", "POST", "/v1/program/versions/{version}/restore"},
+        {"manager", "GET", "/v1/program/budgets"},
+        {"manager", "POST", "/v1/program/budgets/{code}/fund"},
+        {"analyst", "GET", "/v1/program/draft"},
+        {"analyst", "GET", "/v1/program/versions"},
+        {"analyst", "GET", "/v1/program/versions/{version}"},
+        {"analyst", "GET", "/v1/program/budgets"},
         {"support", "POST", "/v1/members"},
         {"support", "GET", "/v1/members/{id}"},
         {"support", "GET", "/v1/members/{id}/balance"},

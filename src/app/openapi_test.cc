@@ -62,7 +62,8 @@ TEST(OpenApiTest, DocumentListsExactlyTheRoutesCandordServes) {
 
 TEST(OpenApiTest, ScopesMatchTheAccessTable) {
     // Proves that the x-candor-scope of each /v1 operation in the contract is the scope the
-    // access table (RoutePolicies) enforces, and that public operations say security: [].
+    // access table (RoutePolicies) enforces (a list [scope, or_scope] where either is enough),
+    // and that public operations say security: [].
     const nlohmann::json document = nlohmann::json::parse(OpenApiDocument(), nullptr, false);
     ASSERT_FALSE(document.is_discarded());
     for (const RoutePolicy& policy : RoutePolicies()) {
@@ -73,7 +74,12 @@ TEST(OpenApiTest, ScopesMatchTheAccessTable) {
         const nlohmann::json& operation = document["paths"][std::string(policy.pattern)][method];
         ASSERT_TRUE(operation.is_object()) << policy.pattern;
         if (policy.need == Need::kScope) {
-            EXPECT_EQ(operation.value("x-candor-scope", ""), access::ScopeName(policy.scope))
+            nlohmann::json expected = std::string(access::ScopeName(policy.scope));
+            if (policy.or_scope) {
+                expected = nlohmann::json::array(
+                    {expected, std::string(access::ScopeName(*policy.or_scope))});
+            }
+            EXPECT_EQ(operation.value("x-candor-scope", nlohmann::json()), expected)
                 << policy.pattern;
         } else {
             EXPECT_FALSE(operation.contains("x-candor-scope")) << policy.pattern;

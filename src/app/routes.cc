@@ -110,6 +110,41 @@ constexpr std::array kRoutePolicies = {
     RoutePolicy{"GET", "/v1/transparency/proof/consistency", Need::kNothing},
     RoutePolicy{
         "GET", "/v1/members/{id}/receipts/{entry}", Need::kScope, Scope::kMembersRead, true},
+    // The program (program.cc): managers edit it; analysts read it and its budgets too.
+    RoutePolicy{"GET",
+                "/v1/program/draft",
+                Need::kScope,
+                Scope::kProgramWrite,
+                false,
+                false,
+                Scope::kAnalyticsRead},
+    RoutePolicy{"PUT", "/v1/program/draft", Need::kScope, Scope::kProgramWrite},
+    RoutePolicy{"POST", "/v1/program/validate", Need::kScope, Scope::kProgramWrite},
+    RoutePolicy{"POST", "/v1/program/publish", Need::kScope, Scope::kProgramWrite},
+    RoutePolicy{"GET",
+                "/v1/program/versions",
+                Need::kScope,
+                Scope::kProgramWrite,
+                false,
+                false,
+                Scope::kAnalyticsRead},
+    RoutePolicy{"GET",
+                "/v1/program/versions/{version}",
+                Need::kScope,
+                Scope::kProgramWrite,
+                false,
+                false,
+                Scope::kAnalyticsRead},
+    RoutePolicy{
+        "POST", "/v1/program/versions/{version}/restore", Need::kScope, Scope::kProgramWrite},
+    RoutePolicy{"GET",
+                "/v1/program/budgets",
+                Need::kScope,
+                Scope::kProgramWrite,
+                false,
+                false,
+                Scope::kAnalyticsRead},
+    RoutePolicy{"POST", "/v1/program/budgets/{code}/fund", Need::kScope, Scope::kProgramWrite},
 };
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
@@ -264,9 +299,11 @@ Status Authorize(Deps& deps,
         case Need::kScope:
             break;
     }
-    const bool has_scope = context.key ? access::HasScope(*context.key, policy.scope)
-                                       : access::HasScope(*context.principal, policy.scope);
-    if (has_scope) {
+    const auto has_scope = [&context](access::Scope scope) {
+        return context.key ? access::HasScope(*context.key, scope)
+                           : access::HasScope(*context.principal, scope);
+    };
+    if (has_scope(policy.scope) || (policy.or_scope && has_scope(*policy.or_scope))) {
         return {};
     }
     if (context.principal && context.principal->kind == access::SubjectKind::kMember &&
@@ -278,8 +315,12 @@ Status Authorize(Deps& deps,
         }
         return {};
     }
-    return MakeError(ErrorCode::kForbidden,
-                     "This needs the scope " + std::string(access::ScopeName(policy.scope)) + ".");
+    std::string needed(access::ScopeName(policy.scope));
+    if (policy.or_scope) {
+        needed += " or ";
+        needed += access::ScopeName(*policy.or_scope);
+    }
+    return MakeError(ErrorCode::kForbidden, "This needs the scope " + needed + ".");
 }
 
 void AddRoute(api::Router& router,
@@ -295,6 +336,22 @@ void AddRoute(api::Router& router,
                                                              api::Responder respond) {
                    Guard(deps, *policy, handler, request, std::move(respond));
                });
+}
+
+void AddRoute(api::Router& router,
+              Deps& deps,
+              std::string_view method,
+              std::string_view pattern,
+              DepsHandler handler) {
+    AddRoute(router,
+             deps,
+             method,
+             pattern,
+             [&deps, handler](const RequestContext& context,
+                              const api::HttpRequest& request,
+                              api::Responder respond) {
+                 handler(deps, context, request, std::move(respond));
+             });
 }
 
 WorkerPool::WorkerPool(std::size_t threads) {
@@ -481,6 +538,7 @@ void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterAccess(router, deps);
     RegisterStaff(router, deps);
     RegisterTransparency(router, deps);
+    RegisterProgramEditing(router, deps);
 }
 
 namespace {

@@ -5,8 +5,8 @@
 // may call what) before the handler runs. Writes go through the Committer and answer from its
 // callback; reads run on a pooled read-only connection; credentials are checked on a pooled
 // read-write connection with its own access::Access. Each resource has its own file
-// (members.cc, events.cc, holds.cc, entries.cc, auth.cc, transparency.cc). Private to app/. See
-// docs/api.md.
+// (members.cc, events.cc, holds.cc, entries.cc, auth.cc, transparency.cc, program_editing.cc).
+// Private to app/. See docs/api.md.
 #pragma once
 
 #include <condition_variable>
@@ -198,6 +198,9 @@ struct RoutePolicy {
     // The body names the store and channel it acts for ("store", "channel"), which a key bound
     // to a store or channel must match (ResolvePlace; docs/access.md, "Store and channel").
     bool is_store_bound = false;
+    // For Need::kScope: a second scope that is enough on its own (reading the program:
+    // program:write or analytics:read); std::nullopt when `scope` alone is.
+    std::optional<access::Scope> or_scope = std::nullopt;
 };
 
 // The access table of every /v1 route (docs/api.md, "Authentication"). AddRoute refuses (by
@@ -215,8 +218,9 @@ inline constexpr std::string_view kSessionCookie = "candor_session";
 // header is not a bearer token, or the token is not a live key or session.
 Result<RequestContext> Authenticate(Deps& deps, const api::HttpRequest& request);
 
-// Whether `context` may call the route of `policy` for `request`: kForbidden for a missing
-// scope, kUnknownMember for a member session reaching another member's data.
+// Whether `context` may call the route of `policy` for `request`: kForbidden when it has neither
+// the route's scope nor its or_scope, kUnknownMember for a member session reaching another
+// member's data.
 Status Authorize(Deps& deps,
                  const RoutePolicy& policy,
                  const RequestContext& context,
@@ -259,6 +263,19 @@ void AddRoute(api::Router& router,
               std::string_view method,
               std::string_view pattern,
               AppHandler handler);
+
+// A handler written as a plain function of its resource's file, taking the Deps first.
+using DepsHandler = void (*)(Deps& deps,
+                             const RequestContext& context,
+                             const api::HttpRequest& request,
+                             api::Responder respond);
+
+// AddRoute for such a function.
+void AddRoute(api::Router& router,
+              Deps& deps,
+              std::string_view method,
+              std::string_view pattern,
+              DepsHandler handler);
 
 // The member with public id `public_id`; kUnknownMember when there is none.
 Result<MemberId> ResolveMember(Deps& deps, std::string_view public_id);
@@ -310,6 +327,10 @@ access::AuditRow AuditOf(const RequestContext& context,
                          const api::HttpRequest& request,
                          std::string_view action,
                          std::string_view reason = {});
+
+// The program's draft, versions and campaign budgets (program_editing.cc; docs/program.md,
+// "Editing and publishing").
+void RegisterProgramEditing(api::Router& router, Deps& deps);
 
 // All of the above.
 void RegisterLedgerRoutes(api::Router& router, Deps& deps);

@@ -420,20 +420,9 @@ access::AuditRow AuditOf(const RequestContext& context,
 }
 
 void RegisterStaff(api::Router& router, Deps& deps) {
-    const auto route = [&router, &deps](std::string_view method,
-                                        std::string_view pattern,
-                                        void (*handler)(Deps&,
-                                                        const RequestContext&,
-                                                        const api::HttpRequest&,
-                                                        api::Responder)) {
-        AddRoute(router,
-                 deps,
-                 method,
-                 pattern,
-                 [&deps, handler](
-                     const RequestContext& c, const api::HttpRequest& r, api::Responder respond) {
-                     handler(deps, c, r, std::move(respond));
-                 });
+    const auto route = [&router, &deps](
+                           std::string_view method, std::string_view pattern, DepsHandler handler) {
+        AddRoute(router, deps, method, pattern, handler);
     };
     route("POST", "/v1/staff", PostStaff);
     route("GET", "/v1/staff", ListStaff);

@@ -107,7 +107,19 @@ namespace candor {
       "rule-evaluation-failed",                                                                   \
       422,                                                                                        \
       false,                                                                                      \
-      "A rule failed while evaluating (division by zero or overflow).")
+      "A rule failed while evaluating (division by zero or overflow).")                           \
+    X(kNoProgram, "no-program", 404, false, "No program draft or version exists yet.")            \
+    X(kUnknownProgramVersion,                                                                     \
+      "unknown-program-version",                                                                  \
+      404,                                                                                        \
+      false,                                                                                      \
+      "No program version has this number.")                                                      \
+    X(kProgramConflict,                                                                           \
+      "program-conflict",                                                                         \
+      409,                                                                                        \
+      false,                                                                                      \
+      "The program changed since it was read: read it again, then retry.")                        \
+    X(kUnknownBudget, "unknown-budget", 404, false, "No campaign budget has this code.")
 
 enum class ErrorCode : std::uint8_t {
 #define CANDOR_ERROR_ENUM(name, slug, status, retryable, meaning) name,

@@ -121,6 +121,8 @@ inline constexpr std::size_t kProgramGroupsMax = 64;
 inline constexpr std::size_t kProgramTiersMax = 16;
 inline constexpr std::size_t kProgramIdBytesMax = 32;
 inline constexpr std::size_t kProgramNameBytesMax = 200;
+// Bytes of the note a manager gives a published version ("Black Friday bonus, approved by ...").
+inline constexpr std::size_t kProgramNoteBytesMax = 500;
 
 // Journal entries the sequencer integrates into the transparency log per transaction (and per
 // signed tree head).

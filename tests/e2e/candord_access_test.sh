@@ -18,15 +18,6 @@ member=m_00000001
 
 # field TEXT NAME: the string value of "NAME":"..." in TEXT.
 field() { grep -o "\"$2\":\"[^\"]*\"" <<<"$1" | head -1 | cut -d'"' -f4; }
-# as TOKEN METHOD PATH [BODY]: like request, with TOKEN as the bearer.
-as() {
-    local token="$1"
-    shift
-    local saved=("${auth[@]}")
-    auth=(-H "Authorization: Bearer $token")
-    request "$@"
-    auth=("${saved[@]}")
-}
 
 # Staff and TOTP.
 email="ops.e2e@example.com"

@@ -1,6 +1,7 @@
 # Shared by the candord end-to-end scripts (sourced, not run). Expects $candord, $candor and
 # $work. Gives: check, wait_listening, start_candord MEMBERS (sets base, key, auth, server_pid),
-# request, stop_candord (SIGTERM, then checks exit 0 and `candor check`), and cleanup on exit.
+# request, as (request with another bearer), stop_candord (SIGTERM, then checks exit 0 and
+# `candor check`), and cleanup on exit.
 server_pid=""
 passed=0
 failed=0
@@ -72,6 +73,16 @@ request() {
     [ $# -ge 4 ] && args+=(-H "Idempotency-Key: $4")
     curl -s -X "$1" "${args[@]}" "${auth[@]}" -o "$work/body" -w '%{http_code} %{content_type}\n' "$base$2"
     cat "$work/body"
+}
+
+# as TOKEN METHOD PATH [BODY [IDEMPOTENCY_KEY]]: like request, with TOKEN as the bearer.
+as() {
+    local token="$1"
+    shift
+    local saved=("${auth[@]}")
+    auth=(-H "Authorization: Bearer $token")
+    request "$@"
+    auth=("${saved[@]}")
 }
 
 # stop_candord: SIGTERM must stop candord with exit 0, leaving a database that passes check.
