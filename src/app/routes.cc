@@ -110,6 +110,7 @@ constexpr std::array kRoutePolicies = {
     RoutePolicy{"GET", "/v1/transparency/proof/consistency", Need::kNothing},
     RoutePolicy{
         "GET", "/v1/members/{id}/receipts/{entry}", Need::kScope, Scope::kMembersRead, true},
+    RoutePolicy{"POST", "/v1/program/simulate", Need::kScope, Scope::kProgramWrite},
 };
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
@@ -427,18 +428,12 @@ std::optional<ledger::Request> StartWrite(const RequestContext& context,
     return ledger::Request{context.client_id, std::move(*key), {}};
 }
 
-namespace {
-
-// Ledger messages are written for developers and may name internal ids; a client gets the
-// code's meaning instead (5xx messages are logged and hidden by api::Problem anyway).
 Error ClientError(const Error& error) {
     if (Describe(error.code).http_status >= 500) {
         return error;
     }
     return MakeError(error.code, std::string(Describe(error.code).meaning));
 }
-
-}  // namespace
 
 void SubmitWrite(Deps& deps,
                  const api::HttpRequest& request,
@@ -476,6 +471,7 @@ void SubmitWrite(Deps& deps,
 void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterMembers(router, deps);
     RegisterEvents(router, deps);
+    RegisterSimulate(router, deps);
     RegisterHolds(router, deps);
     RegisterEntries(router, deps);
     RegisterAccess(router, deps);

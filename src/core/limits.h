@@ -121,6 +121,11 @@ inline constexpr std::size_t kProgramGroupsMax = 64;
 inline constexpr std::size_t kProgramTiersMax = 16;
 inline constexpr std::size_t kProgramIdBytesMax = 32;
 inline constexpr std::size_t kProgramNameBytesMax = 200;
+// Compiled program versions candord keeps (app's ProgramCache), the one in force and those the
+// history explains; the least recently used beyond it is compiled again when next needed.
+inline constexpr std::size_t kProgramVersionsCachedMax = 16;
+// Events in one POST /v1/program/simulate request.
+inline constexpr std::size_t kSimulateEventsMax = 100;
 
 // Journal entries the sequencer integrates into the transparency log per transaction (and per
 // signed tree head).
