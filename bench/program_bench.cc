@@ -3,7 +3,7 @@
 // above 1 meets it):
 //
 //   decide     program::Evaluate recording only what is posted (EvaluateOptions trace_earnings
-//              and list_skipped false): earnings, counter increments, credits and their
+//              and list_skipped false): earnings, counter increments, the credit and its
 //              journal meta. Every rule is still evaluated. The target applies here.
 //   evaluate   the default options: the same, each earning's trace (the sub-expressions of its
 //              condition and amount) for its explanation, and every skipped rule's reason.

@@ -102,7 +102,8 @@ private:
         CANDOR_ASSERT(crypto::InitCrypto().has_value());
         CANDOR_ASSERT(ledger_.Setup().has_value());
         committer_ = std::make_unique<ledger::Committer>(*store_, ledger_);
-        deps_ = std::make_unique<Deps>(Deps{*committer_, reads_, access_, rates_, workers_});
+        deps_ = std::make_unique<Deps>(
+            Deps{*committer_, reads_, access_, rates_, workers_, programs_, clock_});
         AddCommitterMetrics(metrics_, *committer_);
         BuildRouter(
             router_, metrics_, [] { return true; }, *deps_);
@@ -161,6 +162,7 @@ private:
     AccessPool access_;
     api::RateLimiter rates_;
     WorkerPool workers_;
+    ProgramCache programs_;
     std::unique_ptr<ledger::Committer> committer_;
     std::unique_ptr<Deps> deps_;
     api::Metrics metrics_;

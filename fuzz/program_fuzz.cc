@@ -1,7 +1,8 @@
 // Fuzzes the program module's two trust boundaries. The first byte picks one:
 //   even: an event's JSON (ReadEvent), evaluated when it decodes against the retail template:
-//         never an error but the documented ones, credits that add up to the earnings, a meta
-//         within the journal's bound that ParseMeta reads back;
+//         the event's canonical JSON (EventJson) reads back to the same event; never an error
+//         but the documented ones, a credit that adds up to the earnings, a meta within the
+//         journal's bound that ParseMeta reads back and ExplainMeta words as the decision did;
 //   odd:  a program's JSON (ParseProgram): an error names a path, or the program's canonical
 //         JSON reads back to the same definition.
 #include <cstddef>
@@ -31,6 +32,12 @@ void FuzzEvent(std::string_view input) {
                       event.error().code == ErrorCode::kInvalidAmount);
         return;
     }
+    {
+        std::string again_field;
+        auto again = program::ReadEvent(program::EventJson(*event), &again_field);
+        CANDOR_ASSERT(again.has_value());
+        CANDOR_ASSERT(*again == *event);
+    }
     if (candor::ToMicros(event->occurred_at) == 0) {
         event->occurred_at = candor::FromMicros(1'795'000'000'000'000);  // 2026-11-18
     }
@@ -53,16 +60,24 @@ void FuzzEvent(std::string_view input) {
         (void)program::ExplainEarning(Retail(), *event, earning, program::Language::kRu);
     }
     std::int64_t credited = 0;
-    for (const program::Credit& credit : decision->credits) {
-        credited += credit.points + credit.status + credit.cashback;
-        CANDOR_ASSERT(credit.meta.size() <= candor::limits::kEntryMetaBytesMax);
-        CANDOR_ASSERT(program::ParseMeta(credit.meta).has_value());
+    const std::string explained =
+        program::Explain(Retail(), *event, *decision, program::Language::kEn);
+    const auto check_meta = [&](const std::string& text) {
+        CANDOR_ASSERT(text.size() <= candor::limits::kEntryMetaBytesMax);
+        auto meta = program::ParseMeta(text);
+        CANDOR_ASSERT(meta.has_value());
+        CANDOR_ASSERT(
+            program::ExplainMeta(Retail(), *meta, event->occurred_at, program::Language::kEn) ==
+            explained);
+    };
+    if (decision->credit) {
+        credited = decision->credit->points + decision->credit->status + decision->credit->cashback;
+        check_meta(decision->credit->meta);
     }
     CANDOR_ASSERT(earned == credited);
     if (decision->reversal) {
-        CANDOR_ASSERT(program::ParseMeta(decision->reversal->meta).has_value());
+        check_meta(decision->reversal->meta);
     }
-    (void)program::Explain(Retail(), *event, *decision, program::Language::kEn);
 }
 
 void FuzzProgram(std::string_view input) {

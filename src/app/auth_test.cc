@@ -55,7 +55,7 @@ protected:
           access_(ledger_.db_path, ledger_.clock, hasher_, access::AccessKeys{}),
           rates_(ledger_.clock),
           workers_(1),
-          deps_{committer_, reads_, access_, rates_, workers_} {
+          deps_{committer_, reads_, access_, rates_, workers_, programs_, ledger_.clock} {
         BuildRouter(
             router_, metrics_, [] { return true; }, deps_);
     }
@@ -175,6 +175,7 @@ protected:
     AccessPool access_;
     api::RateLimiter rates_;
     WorkerPool workers_;
+    ProgramCache programs_;
     Deps deps_;
     api::Metrics metrics_;
     api::Router router_;
@@ -454,6 +455,7 @@ TEST_F(AppAuthTest, StaffRoleByRouteTableDeniesEveryPairNotListed) {
         {"analyst", "GET", "/v1/program/versions"},
         {"analyst", "GET", "/v1/program/versions/{version}"},
         {"analyst", "GET", "/v1/program/budgets"},
+        {"manager", "POST", "/v1/program/simulate"},
         {"support", "POST", "/v1/members"},
         {"support", "GET", "/v1/members/{id}"},
         {"support", "GET", "/v1/members/{id}/balance"},

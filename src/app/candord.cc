@@ -105,11 +105,16 @@ int Serve(const config::Config& config) {
     api::RateLimiter rates(clock);
     // As many workers as hashes may run at once: more would only wait on the hasher.
     WorkerPool workers(limits::kPasswordHashesConcurrentMax);
+    // The compiled program versions: the one in force (asked of the database per event) and
+    // those the history explains.
+    ProgramCache programs;
     Deps deps{committer,
               reads,
               access,
               rates,
               workers,
+              programs,
+              clock,
               config.default_key_rate_per_minute,
               config.time_zone};
 

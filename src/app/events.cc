@@ -7,92 +7,147 @@
 #include <vector>
 
 #include "app/http_json.h"
-#include "app/routes.h"
 #include "core/limits.h"
 
 namespace candor::app {
-namespace {
 
-constexpr std::int64_t kMinorPerPoint = 100;
-
-}  // namespace
-
-std::int64_t PointsForPurchase(std::int64_t amount_minor) {
-    return amount_minor / kMinorPerPoint;
-}
-
-Result<PurchaseEvent> ReadPurchaseEvent(const nlohmann::json& json, std::string* field) {
-    CANDOR_TRY(CheckObject(json, {"id", "member", "type", "amount", "store", "channel"}, field));
-    PurchaseEvent event;
-    CANDOR_ASSIGN_OR_RETURN(event.id,
-                            ReadString(json, "id", 1, limits::kIdempotencyKeyBytesMax, field));
-    CANDOR_ASSIGN_OR_RETURN(const std::string type, ReadString(json, "type", 1, 64, field));
-    if (type != "purchase") {
-        return Invalid("Only \"purchase\" is supported for now.");
-    }
-    CANDOR_ASSIGN_OR_RETURN(event.member,
-                            ReadString(json, "member", 1, limits::kPublicIdBytesMax, field));
-    CANDOR_ASSIGN_OR_RETURN(event.amount_minor, ReadPositiveInteger(json, "amount", field));
-    field->clear();
+Result<program::Event> ReadBoundEvent(const RequestContext& context,
+                                      const nlohmann::json& json,
+                                      std::string* field) {
+    CANDOR_ASSIGN_OR_RETURN(program::Event event, program::ReadEvent(json, field));
+    CANDOR_ASSIGN_OR_RETURN(Place place, ResolvePlace(context, json, field));
+    event.store = std::move(place.store);
+    event.channel = std::move(place.channel);
     return event;
 }
 
-Result<PurchaseEvent> ParsePurchaseEvent(std::string_view body, std::string* field) {
-    CANDOR_ASSIGN_OR_RETURN(
-        const nlohmann::json json,
-        ParseObject(body, {"id", "member", "type", "amount", "store", "channel"}, field));
-    return ReadPurchaseEvent(json, field);
+std::string EventFingerprint(const program::Event& event) {
+    return program::EventJson(event).dump();
+}
+
+nlohmann::json EventAnswer(const std::optional<journal::Entry>& entry,
+                           MemberId member,
+                           const EntryTexts& texts,
+                           bool is_replay) {
+    const EntryAmounts amounts = entry ? AmountsOf(*entry, member) : EntryAmounts{};
+    return {{"entry", entry ? RenderEntry(*entry, member) : nlohmann::json()},
+            {"points", amounts.points},
+            {"status", amounts.status},
+            {"cashback", amounts.cashback},
+            {"program_version",
+             texts.program_version ? nlohmann::json(*texts.program_version) : nlohmann::json()},
+            {"explanation", {{"ru", texts.ru}, {"en", texts.en}}},
+            {"replay", is_replay}};
 }
 
 namespace {
 
+// The texts of an event's answer: the entry's explanation (from what this request decided, or
+// through the cache and a read connection for a replay), or what was decided when no entry
+// was written.
+EntryTexts AnswerTexts(Deps& deps,
+                       const program::Event& event,
+                       const EventResult& result,
+                       const ledger::Outcome& outcome) {
+    if (outcome.entry && result.program && !outcome.is_replay) {
+        auto meta = program::ParseMeta(outcome.entry->meta);
+        CANDOR_ASSERT(meta.has_value());  // written by this request's decision
+        return EntryTexts{
+            result.program->version(),
+            program::ExplainMeta(
+                *result.program, *meta, outcome.entry->effective_at, program::Language::kRu),
+            program::ExplainMeta(
+                *result.program, *meta, outcome.entry->effective_at, program::Language::kEn)};
+    }
+    if (outcome.entry) {
+        const journal::Entry& entry = *outcome.entry;
+        auto texts = deps.reads.RunOnStore<EntryTexts>([&deps, &entry](store::Store& store) {
+            return ExplainEntry(store, deps.programs, entry);
+        });
+        if (texts) {
+            return std::move(*texts);
+        }
+        return EntryTexts{};
+    }
+    if (outcome.is_replay || !result.program) {
+        return EntryTexts{std::nullopt,
+                          "Событие уже было учтено; оно ничего не начислило.",
+                          "This event was recorded before; it earned nothing."};
+    }
+    if (!result.decision) {  // a refund of a purchase that earned nothing
+        return EntryTexts{result.program->version(),
+                          "Возврат учтён: покупка ничего не начислила, списывать нечего.",
+                          "Refund recorded: the purchase earned nothing, so nothing is reversed."};
+    }
+    return EntryTexts{
+        result.program->version(),
+        program::Explain(*result.program, event, *result.decision, program::Language::kRu),
+        program::Explain(*result.program, event, *result.decision, program::Language::kEn)};
+}
+
+// The field a failed event's problem names: the one the decision named, else by code.
+std::string_view ErrorField(const Error& error, const EventResult& result) {
+    if (!result.field.empty()) {
+        return result.field;
+    }
+    switch (error.code) {
+        case ErrorCode::kUnknownMember:
+            return "member";
+        case ErrorCode::kIdempotencyConflict:
+            return "id";
+        case ErrorCode::kUnknownEntry:
+            return "original";
+        case ErrorCode::kReversalExceedsOriginal:
+            return "amount";
+        default:
+            return {};
+    }
+}
+
 // Earns for one decoded event and answers through `respond`: 201 with the entry, 200 for a
-// replay or a purchase too small to earn, or a problem.
+// replay or an event that earned nothing, or a problem.
 void SubmitEvent(Deps& deps,
                  const RequestContext& context,
                  const api::HttpRequest& request,
                  api::Responder respond,
-                 PurchaseEvent event) {
+                 program::Event event) {
     auto member = ResolveMember(deps, event.member);
     if (!member) {
         respond(api::Problem(member.error(), request, "member"));
         return;
     }
-    const std::int64_t points = PointsForPurchase(event.amount_minor);
-    if (points == 0) {
-        // TODO(#3): the program engine decides; until then a purchase under 100 minor units
-        // earns nothing and writes nothing.
-        respond(api::HttpResponse::Json(200, R"({"entry":null,"points":0,"replay":false})"));
-        return;
+    ledger::Decide decide;
+    decide.fingerprint = EventFingerprint(event);
+    if (ToMicros(event.occurred_at) == 0) {
+        event.occurred_at = deps.clock.Now();
     }
-    ledger::Earn earn;
-    earn.member = *member;
-    earn.points = Amount(points);
-    ledger::Request command{context.client_id, std::move(event.id), std::move(earn)};
-    SubmitWrite(
-        deps,
-        request,
-        std::move(respond),
-        std::move(command),
-        [points, member = *member](const ledger::Outcome& outcome) {
-            const nlohmann::json document = {
-                {"entry", outcome.entry ? RenderEntry(*outcome.entry, member) : nlohmann::json()},
-                {"points", points},
-                {"replay", outcome.is_replay}};
-            return api::HttpResponse::Json(outcome.is_replay ? 200 : 201, document.dump());
-        },
-        "member");
-}
-
-// The event of `json` with its place resolved against the caller's key binding.
-Result<PurchaseEvent> ReadBoundEvent(const RequestContext& context,
-                                     const nlohmann::json& json,
-                                     std::string* field) {
-    CANDOR_ASSIGN_OR_RETURN(PurchaseEvent event, ReadPurchaseEvent(json, field));
-    CANDOR_ASSIGN_OR_RETURN(Place place, ResolvePlace(context, json, field));
-    event.store = std::move(place.store);
-    event.channel = std::move(place.channel);
-    return event;
+    std::string key = event.id;
+    auto job = std::make_shared<const EventRequest>(
+        EventRequest{context.client_id, *member, std::move(event), deps.default_time_zone});
+    // Written by the decision on the committer thread, read by the callback on the same thread.
+    auto result = std::make_shared<EventResult>();
+    decide.decide = [&deps, job, result](store::Store& store, Timestamp now) {
+        return DecideEvent(store, deps.programs, *job, now, result.get());
+    };
+    // Committer::Callback is a std::function, which must be copyable: share the Responder.
+    auto shared = std::make_shared<api::Responder>(std::move(respond));
+    deps.committer.Submit(
+        ledger::Request{context.client_id, std::move(key), std::move(decide)},
+        [&deps, &request, shared, job, result](Result<ledger::Outcome> outcome) {
+            if (!outcome) {
+                // Messages the decision wrote are for clients; the ledger's are replaced by the
+                // code's meaning.
+                const Error error =
+                    result->field.empty() ? ClientError(outcome.error()) : outcome.error();
+                (*shared)(api::Problem(error, request, ErrorField(outcome.error(), *result)));
+                return;
+            }
+            const EntryTexts texts = AnswerTexts(deps, job->event, *result, *outcome);
+            const nlohmann::json document =
+                EventAnswer(outcome->entry, job->member, texts, outcome->is_replay);
+            const int status = outcome->is_replay || !outcome->entry ? 200 : 201;
+            (*shared)(api::HttpResponse::Json(status, document.dump()));
+        });
 }
 
 void PostEvent(Deps& deps,
@@ -100,8 +155,7 @@ void PostEvent(Deps& deps,
                const api::HttpRequest& request,
                api::Responder respond) {
     std::string field;
-    auto json =
-        ParseObject(request.body, {"id", "member", "type", "amount", "store", "channel"}, &field);
+    auto json = ParseJson(request.body, &field);
     if (!json) {
         respond(api::Problem(json.error(), request, field));
         return;
@@ -130,15 +184,12 @@ public:
     BatchResults(std::size_t count, api::Responder respond)
         : results_(count), pending_(count + 1), respond_(std::move(respond)) {}
 
-    // Records item `index`'s answer: its status, then either the problem or the body's fields.
+    // Records item `index`'s answer: its HTTP status, then the problem or the answer as
+    // POST /v1/events gives it ("result": the answer has a "status" of its own, status points).
     void Complete(std::size_t index, const api::HttpResponse& response) {
         nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
         nlohmann::json item = {{"status", response.status}};
-        if (response.status >= 400) {
-            item["problem"] = std::move(body);
-        } else if (body.is_object()) {
-            item.update(body);
-        }
+        item[response.status >= 400 ? "problem" : "result"] = std::move(body);
         const std::lock_guard lock(mutex_);
         results_[index] = std::move(item);
         Finish();

@@ -1,39 +1,37 @@
-// POST /v1/events and POST /v1/events:batch, minimal: a purchase earns 1 point per 100 minor
-// units through the Committer until the program engine decides earnings. The event's "id" is
-// its idempotency key. Private to app/.
+// POST /v1/events and POST /v1/events:batch: events decoded strictly (program::ReadEvent), their
+// place resolved against the caller's key binding, and earned through the program engine inside
+// the committer's transaction (DecideEvent, earning.h). The event's "id" is its idempotency
+// key; the idempotency fingerprint is the event's canonical JSON as received. Private to app/.
 #pragma once
 
-#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
-#include <string_view>
 
+#include "app/earning.h"
+#include "app/routes.h"
 #include "core/result.h"
+#include "program/program.h"
 
 namespace candor::app {
 
-struct PurchaseEvent {
-    std::string id;      // the idempotency key
-    std::string member;  // the member's public id
-    std::int64_t amount_minor = 0;
-    // Where it happened: the body's optional "store" and "channel" after the caller's key
-    // binding was applied (ResolvePlace). The ledger does not record them yet. TODO(#3): pass
-    // them to the program engine and the journal's metadata once those take them.
-    std::string store;
-    std::string channel;
-};
+// The event of `json` (program::ReadEvent) with its store and channel resolved against the
+// caller's key binding (ResolvePlace). Errors name the field (*field).
+Result<program::Event> ReadBoundEvent(const RequestContext& context,
+                                      const nlohmann::json& json,
+                                      std::string* field);
 
-// Decodes {"id": string, "member": string, "type": "purchase", "amount": positive int,
-// "store"?: string, "channel"?: string}; store and channel are left for ResolvePlace to read.
-// Unknown fields, wrong types and out-of-range values are kInvalidArgument (kInvalidAmount for
-// the amount) with *field naming the offending member ("body" when the body is not a JSON
-// object). Whether the member exists is for the caller to find out.
-Result<PurchaseEvent> ParsePurchaseEvent(std::string_view body, std::string* field);
+// The idempotency fingerprint of an event as received (before occurred_at takes its default):
+// its canonical JSON, so a retry of the same event matches whatever the order of its members
+// and the offset of its time, and any other event under the same id does not.
+std::string EventFingerprint(const program::Event& event);
 
-// As ParsePurchaseEvent, for an already parsed value (an item of a batch).
-Result<PurchaseEvent> ReadPurchaseEvent(const nlohmann::json& json, std::string* field);
-
-// Points a purchase earns until rules exist: 1 per 100 minor units, rounded down.
-std::int64_t PointsForPurchase(std::int64_t amount_minor);
+// The answer to an event: {"entry", "points", "status", "cashback", "program_version",
+// "explanation": {"ru", "en"}, "replay"}. `texts` explain the entry when there is one (else
+// what was decided); `amounts` are what it moved on the member's available accounts.
+nlohmann::json EventAnswer(const std::optional<journal::Entry>& entry,
+                           MemberId member,
+                           const EntryTexts& texts,
+                           bool is_replay);
 
 }  // namespace candor::app

@@ -1,13 +1,15 @@
 // Members: POST /v1/members, GET and PATCH /v1/members/{id} (the member and its settings),
-// GET /v1/members/{id}/balance and GET /v1/members/{id}/history (each entry marked with its
-// transparency-log index, when it has one, and whether a signed tree head covers it). Members are
-// addressed by their public id, never by the internal integer.
+// GET /v1/members/{id}/balance and GET /v1/members/{id}/history (each entry explained in the
+// member's language and both languages, and marked with its transparency-log index, when it has
+// one, and whether a signed tree head covers it). Members are addressed by their public id,
+// never by the internal integer.
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
+#include "app/earning.h"
 #include "app/http_json.h"
 #include "app/routes.h"
 #include "config/config.h"
@@ -258,16 +260,17 @@ void GetHistory(Deps& deps,
     }
     const EntryId before(page->after_id);
     const std::size_t limit = page->limit;
-    auto member = ResolveMember(deps, request.Param("id"));
-    if (!member) {
-        respond(api::Problem(member.error(), request));
+    auto row = LoadMember(deps, request.Param("id"));
+    if (!row) {
+        respond(api::Problem(row.error(), request));
         return;
     }
+    const MemberId member = row->id;
     // One more than the page tells whether another page follows (LoadHistory caps a read at
     // kHistoryPageMax, so a full page of that size always offers a next cursor).
     auto entries = deps.reads.Run<std::vector<journal::Entry>>(
-        [&member, before, limit](ledger::Ledger& ledger) {
-            return ledger.LoadHistory(*member, before, limit + 1);
+        [member, before, limit](ledger::Ledger& ledger) {
+            return ledger.LoadHistory(member, before, limit + 1);
         });
     if (!entries) {
         respond(api::Problem(entries.error(), request));
@@ -284,9 +287,32 @@ void GetHistory(Deps& deps,
         respond(api::Problem(log.error(), request));
         return;
     }
+    auto texts = deps.reads.RunOnStore<std::vector<EntryTexts>>(
+        [&deps, &entries](store::Store& store) -> Result<std::vector<EntryTexts>> {
+            std::vector<EntryTexts> out;
+            out.reserve(entries->size());
+            for (const journal::Entry& entry : *entries) {
+                CANDOR_ASSIGN_OR_RETURN(EntryTexts entry_texts,
+                                        ExplainEntry(store, deps.programs, entry));
+                out.push_back(std::move(entry_texts));
+            }
+            return out;
+        });
+    if (!texts) {
+        respond(api::Problem(texts.error(), request));
+        return;
+    }
+    const bool is_english = MemberJson(deps, *row)["language"] == "en";
     nlohmann::json rendered = nlohmann::json::array();
-    for (const journal::Entry& entry : *entries) {
-        nlohmann::json item = RenderEntry(entry, *member);
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+        const journal::Entry& entry = (*entries)[i];
+        const EntryTexts& entry_texts = (*texts)[i];
+        nlohmann::json item = RenderEntry(entry, member);
+        item["program_version"] = entry_texts.program_version
+                                      ? nlohmann::json(*entry_texts.program_version)
+                                      : nlohmann::json();
+        item["explanation"] = is_english ? entry_texts.en : entry_texts.ru;
+        item["explanations"] = {{"ru", entry_texts.ru}, {"en", entry_texts.en}};
         const auto index = static_cast<std::uint64_t>(entry.id.value() - 1);
         item["log_index"] = index < log->tree_size ? nlohmann::json(index) : nlohmann::json();
         item["verifiable"] = index < log->signed_size;

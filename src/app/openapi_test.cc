@@ -46,7 +46,8 @@ TEST(OpenApiTest, DocumentListsExactlyTheRoutesCandordServes) {
     AccessPool access("sqlite::memory:", clock, hasher, {});
     api::RateLimiter rates(clock);
     WorkerPool workers(1);
-    Deps deps{committer, reads, access, rates, workers};
+    ProgramCache programs;
+    Deps deps{committer, reads, access, rates, workers, programs, clock};
     api::Metrics metrics;
     api::Router router;
     BuildRouter(

@@ -145,6 +145,7 @@ constexpr std::array kRoutePolicies = {
                 false,
                 Scope::kAnalyticsRead},
     RoutePolicy{"POST", "/v1/program/budgets/{code}/fund", Need::kScope, Scope::kProgramWrite},
+    RoutePolicy{"POST", "/v1/program/simulate", Need::kScope, Scope::kProgramWrite},
 };
 
 constexpr std::string_view kBearerPrefix = "Bearer ";
@@ -484,18 +485,12 @@ std::optional<ledger::Request> StartWrite(const RequestContext& context,
     return ledger::Request{context.client_id, std::move(*key), {}};
 }
 
-namespace {
-
-// Ledger messages are written for developers and may name internal ids; a client gets the
-// code's meaning instead (5xx messages are logged and hidden by api::Problem anyway).
 Error ClientError(const Error& error) {
     if (Describe(error.code).http_status >= 500) {
         return error;
     }
     return MakeError(error.code, std::string(Describe(error.code).meaning));
 }
-
-}  // namespace
 
 void SubmitWrite(Deps& deps,
                  const api::HttpRequest& request,
@@ -533,6 +528,7 @@ void SubmitWrite(Deps& deps,
 void RegisterLedgerRoutes(api::Router& router, Deps& deps) {
     RegisterMembers(router, deps);
     RegisterEvents(router, deps);
+    RegisterSimulate(router, deps);
     RegisterHolds(router, deps);
     RegisterEntries(router, deps);
     RegisterAccess(router, deps);

@@ -25,6 +25,7 @@
 
 #include "access/access.h"
 #include "api/api.h"
+#include "app/program_cache.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "ledger/ledger.h"
@@ -162,6 +163,8 @@ struct Deps {
     AccessPool& access;
     api::RateLimiter& rates;  // per-key and per-address request rates
     WorkerPool& workers;      // Argon2id (RunPasswordJob)
+    ProgramCache& programs;   // the compiled program versions (events, history, simulate)
+    const Clock& clock;       // an event's receive time, when it names no occurred_at
     // The rate of API keys whose own rate_per_minute is 0 (config's
     // default_key_rate_per_minute); 0 leaves them unlimited.
     std::int64_t default_key_rate_per_minute = 0;
@@ -287,6 +290,11 @@ std::optional<ledger::Request> StartWrite(const RequestContext& context,
                                           const api::HttpRequest& request,
                                           api::Responder& respond);
 
+// A ledger error as a client sees it: messages below 500 are replaced by the code's meaning
+// (ledger messages are written for developers and may name internal ids); 5xx are logged and
+// hidden by api::Problem anyway.
+Error ClientError(const Error& error);
+
 // Renders a ledger outcome as the answer of a write.
 using RenderOutcome = std::function<api::HttpResponse(const ledger::Outcome& outcome)>;
 
@@ -301,9 +309,11 @@ void SubmitWrite(Deps& deps,
                  std::string_view error_field = {});
 
 // The member routes (members.cc: enrol, read, update settings, balance, history), events
-// (events.cc), holds (holds.cc), reversals and adjustments (entries.cc).
+// (events.cc), holds (holds.cc), reversals and adjustments (entries.cc), and
+// POST /v1/program/simulate (simulate.cc).
 void RegisterMembers(api::Router& router, Deps& deps);
 void RegisterEvents(api::Router& router, Deps& deps);
+void RegisterSimulate(api::Router& router, Deps& deps);
 void RegisterHolds(api::Router& router, Deps& deps);
 void RegisterEntries(api::Router& router, Deps& deps);
 

@@ -71,7 +71,7 @@ protected:
           access_(ledger_.db_path, ledger_.clock, hasher_, access::AccessKeys{}),
           rates_(ledger_.clock),
           workers_(1),
-          deps_{committer_, reads_, access_, rates_, workers_},
+          deps_{committer_, reads_, access_, rates_, workers_, programs_, ledger_.clock},
           signer_(SeedOf(7)),
           log_store_(testkit::OpenStore(ledger_.db_path)) {
         BuildRouter(
@@ -156,6 +156,7 @@ protected:
     AccessPool access_;
     api::RateLimiter rates_;
     WorkerPool workers_;
+    ProgramCache programs_;
     Deps deps_;
     api::Metrics metrics_;
     api::Router router_;

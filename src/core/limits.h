@@ -123,6 +123,11 @@ inline constexpr std::size_t kProgramIdBytesMax = 32;
 inline constexpr std::size_t kProgramNameBytesMax = 200;
 // Bytes of the note a manager gives a published version ("Black Friday bonus, approved by ...").
 inline constexpr std::size_t kProgramNoteBytesMax = 500;
+// Compiled program versions candord keeps (app's ProgramCache), the one in force and those the
+// history explains; the least recently used beyond it is compiled again when next needed.
+inline constexpr std::size_t kProgramVersionsCachedMax = 16;
+// Events in one POST /v1/program/simulate request.
+inline constexpr std::size_t kSimulateEventsMax = 100;
 
 // Journal entries the sequencer integrates into the transparency log per transaction (and per
 // signed tree head).

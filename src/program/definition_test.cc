@@ -279,7 +279,7 @@ TEST(DefinitionTest, CompileProgramChecksDefinitionsBuiltInCode) {
 
 // Every template is there, parses and checks.
 TEST(DefinitionTest, TemplatesParse) {
-    EXPECT_EQ(TemplateNames(), (std::vector<std::string>{"cafe", "gaming", "retail"}));
+    EXPECT_EQ(TemplateNames(), (std::vector<std::string>{"cafe", "default", "gaming", "retail"}));
     for (const std::string& name : TemplateNames()) {
         ASSERT_TRUE(TemplateJson(name).has_value());
         ProgramError error;

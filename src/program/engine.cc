@@ -199,7 +199,7 @@ struct Pending {
                 return;
             }
         }
-        entries.push_back({std::string(key), delta});
+        entries.push_back({std::string(key), delta, 0});
     }
 };
 
@@ -297,14 +297,14 @@ private:
         return *dates_;
     }
 
-    void AddIncrement(std::string key, std::int64_t delta) {
+    void AddIncrement(std::string key, std::int64_t delta, std::int64_t cap) {
         for (CounterIncrement& increment : decision_.increments) {
             if (increment.key == key) {
                 increment.delta += delta;
                 return;
             }
         }
-        decision_.increments.push_back({std::move(key), delta});
+        decision_.increments.push_back({std::move(key), delta, cap});
     }
 
     // Whether campaign `index` applies to this event: decided once per campaign and event. When
@@ -324,7 +324,8 @@ private:
               std::string limited_by);
     void TraceRule(const CompiledRule& rule, const Planned& planned, Earning* earning);
     std::string Formula(const CompiledRule& compiled, const Planned& planned) const;
-    void BuildCredits();
+    // Sums the earnings into the decision's credit; kAmountOverflow when a sum passes int64.
+    Status BuildCredit();
 
     const Program& program_;
     const Compiled& compiled_;
@@ -341,8 +342,15 @@ private:
     std::array<Reason, limits::kProgramCampaignsMax> campaign_reason_{};
     std::vector<std::pair<std::size_t, std::string>> campaign_errors_;
     Pending pending_;  // counters, per-event campaign totals and budgets used by this event
-    // The counter and budget keys the last Limit checked, and whether each is a stored counter.
-    std::vector<std::pair<std::string, bool>> limit_keys_;
+
+    // The counter and budget keys the last Limit checked.
+    struct LimitKey {
+        std::string key;
+        bool is_stored = false;  // a counter the caller stores (Decision::increments)
+        std::int64_t cap = 0;
+    };
+
+    std::vector<LimitKey> limit_keys_;
     Decision decision_;
 };
 
@@ -480,7 +488,7 @@ std::int64_t Engine::Limit(const CompiledRule& compiled,
                 *limited_by = key;
                 *reason = why;
             }
-            limit_keys_.emplace_back(std::move(key), increment);
+            limit_keys_.push_back({std::move(key), increment, cap});
         };
     if (rule.caps.per_event > 0 && rule.caps.per_event < amount) {
         amount = rule.caps.per_event;
@@ -598,10 +606,10 @@ void Engine::Fire(const CompiledRule& compiled,
         earning.tier = tier_->id;
     }
     // The keys Limit just looked at: this event's use of them grows by the amount.
-    for (auto& [key, increment] : limit_keys_) {
-        pending_.Add(key, amount);
-        if (increment) {
-            AddIncrement(std::move(key), amount);
+    for (LimitKey& limit : limit_keys_) {
+        pending_.Add(limit.key, amount);
+        if (limit.is_stored) {
+            AddIncrement(std::move(limit.key), amount, limit.cap);
         }
     }
     if (compiled.campaign >= 0) {
@@ -637,7 +645,7 @@ Result<Decision> Engine::Run() {
         }
         decision_.reversal =
             Reversal{event_.original, event_.amount, event_.original_amount, std::string()};
-        decision_.reversal->meta = EntryMeta(program_, event_, decision_, "");
+        decision_.reversal->meta = EntryMeta(program_, event_, decision_);
         return std::move(decision_);
     }
     if (compiled_.needs_local_time || !facts_.birthday.empty()) {
@@ -726,34 +734,43 @@ Result<Decision> Engine::Run() {
             }
         }
     }
-    BuildCredits();
+    CANDOR_TRY(BuildCredit());
     return std::move(decision_);
 }
 
-void Engine::BuildCredits() {
+Status Engine::BuildCredit() {
+    if (decision_.earnings.empty()) {
+        return Ok();
+    }
+    Credit& credit = decision_.credit.emplace();
     for (const Earning& earning : decision_.earnings) {
-        auto credit = std::find_if(decision_.credits.begin(),
-                                   decision_.credits.end(),
-                                   [&](const Credit& c) { return c.budget == earning.budget; });
-        if (credit == decision_.credits.end()) {
-            decision_.credits.push_back(Credit{earning.budget, 0, 0, 0, std::string()});
-            credit = decision_.credits.end() - 1;
+        // An expression's amount is bounded by int64 only, so the sums are checked.
+        std::int64_t* total = &credit.points;
+        if (earning.asset == Asset::kStatus) {
+            total = &credit.status;
+        } else if (earning.asset == Asset::kCashback) {
+            total = &credit.cashback;
         }
-        switch (earning.asset) {
-            case Asset::kPoints:
-                credit->points += earning.amount;
-                break;
-            case Asset::kStatus:
-                credit->status += earning.amount;
-                break;
-            case Asset::kCashback:
-                credit->cashback += earning.amount;
-                break;
+        if (__builtin_add_overflow(*total, earning.amount, total)) {
+            return MakeError(ErrorCode::kAmountOverflow,
+                             "The event's earnings add up to more than 64 bits.");
         }
+        if (earning.budget.empty()) {
+            continue;
+        }
+        // A campaign with a budget earns points only (compile.cc).
+        CANDOR_ASSERT(earning.asset == Asset::kPoints);
+        auto draw = std::find_if(credit.budget_draws.begin(),
+                                 credit.budget_draws.end(),
+                                 [&](const BudgetDraw& d) { return d.budget == earning.budget; });
+        if (draw == credit.budget_draws.end()) {
+            credit.budget_draws.push_back({earning.budget, 0});
+            draw = credit.budget_draws.end() - 1;
+        }
+        draw->points += earning.amount;  // at most credit.points, which did not overflow
     }
-    for (Credit& credit : decision_.credits) {
-        credit.meta = EntryMeta(program_, event_, decision_, credit.budget);
-    }
+    credit.meta = EntryMeta(program_, event_, decision_);
+    return Ok();
 }
 
 }  // namespace
@@ -821,6 +838,57 @@ std::vector<std::string> CounterKeys(const Program& program, const Event& event)
         }
     }
     return keys;
+}
+
+CounterPeriod CounterPeriodOf(const Program& program, std::string_view key) {
+    // Keys are "<rule|campaign>:<id>:<period>" and, but for "total", ":<date>" after it; ids
+    // have no ':' (compile.cc), so the date is what follows the third ':'.
+    std::size_t colons = 0;
+    std::size_t date_at = std::string_view::npos;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        if (key[i] == ':' && ++colons == 3) {
+            date_at = i;
+            break;
+        }
+    }
+    CounterPeriod period;
+    period.scope = std::string(key.substr(0, date_at));
+    if (date_at == std::string_view::npos) {
+        return period;  // "total": never resets
+    }
+    std::string date(key.substr(date_at + 1));
+    if (date.size() == 7) {
+        date += "-01";  // a month starts on its first day
+    }
+    LocalBound bound;
+    const bool is_date = ParseLocalBound(date, &bound);
+    CANDOR_ASSERT(is_date);
+    period.start = FromLocal(program.compiled().zone, bound.minutes);
+    return period;
+}
+
+std::vector<std::string> BudgetCodes(const Program& program, const Event& event) {
+    const Compiled& compiled = program.compiled();
+    std::vector<std::string> codes;
+    std::optional<LocalTime> local;
+    for (const CompiledRule& rule : compiled.rules) {
+        if (rule.campaign < 0 || (rule.event_mask & EventBit(event.type)) == 0) {
+            continue;
+        }
+        const CompiledCampaign& campaign =
+            compiled.campaigns[static_cast<std::size_t>(rule.campaign)];
+        const std::string& budget = campaign.campaign->budget;
+        if (budget.empty() || std::find(codes.begin(), codes.end(), budget) != codes.end()) {
+            continue;
+        }
+        if (!local) {
+            local = ToLocal(compiled.zone, event.occurred_at);
+        }
+        if (local->minutes >= campaign.from_minutes && local->minutes < campaign.to_minutes) {
+            codes.push_back(budget);
+        }
+    }
+    return codes;
 }
 
 }  // namespace candor::program

@@ -232,9 +232,10 @@ RC_GTEST_PROP(EnginePropertyTest, CapsAndBudgetsAreNeverExceeded, ()) {
         }
         // The budget credit is what the ledger draws from the budget account.
         std::int64_t from_budget = 0;
-        for (const Credit& credit : decision->credits) {
-            if (credit.budget == "budget-c") {
-                from_budget += credit.points;
+        if (decision->credit) {
+            for (const BudgetDraw& draw : decision->credit->budget_draws) {
+                RC_ASSERT(draw.budget == "budget-c");
+                from_budget += draw.points;
             }
         }
         RC_ASSERT(from_budget == campaign_event);

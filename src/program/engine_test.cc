@@ -63,7 +63,7 @@ TEST(EngineTest, RateRoundsPerPolicy) {
         if (c.points == 0) {
             ASSERT_EQ(decision.skipped.size(), 1U);
             EXPECT_EQ(decision.skipped[0].reason, Reason::kZeroAmount);
-            EXPECT_TRUE(decision.credits.empty()) << "nothing to post";
+            EXPECT_FALSE(decision.credit.has_value()) << "nothing to post";
         }
     }
 }
@@ -77,10 +77,11 @@ TEST(EngineTest, PercentEarnsCashbackAndStatusIsItsOwnAsset) {
     EXPECT_EQ(Total(decision, Asset::kCashback), 4995);  // 150000 × 3.33% = 4995
     EXPECT_EQ(Total(decision, Asset::kStatus), 15);
     EXPECT_EQ(Total(decision, Asset::kPoints), 0);
-    ASSERT_EQ(decision.credits.size(), 1U);
-    EXPECT_EQ(decision.credits[0].cashback, 4995);
-    EXPECT_EQ(decision.credits[0].status, 15);
-    EXPECT_EQ(decision.credits[0].budget, "");
+    ASSERT_TRUE(decision.credit.has_value());
+    EXPECT_EQ(decision.credit->cashback, 4995);
+    EXPECT_EQ(decision.credit->status, 15);
+    EXPECT_EQ(decision.credit->points, 0);
+    EXPECT_TRUE(decision.credit->budget_draws.empty());
 }
 
 // Fixed bonuses from member facts: first purchase, n-th visit, app channel, birthday.
@@ -304,6 +305,10 @@ TEST(EngineTest, CapsAreReachedExactlyAndNeverPassed) {
             for (const CounterIncrement& increment : decision.increments) {
                 EXPECT_EQ(increment.delta, c.points) << increment.key;
             }
+            // Each increment carries the cap its counter must stay within.
+            EXPECT_EQ(decision.increments[0].cap, 100);
+            EXPECT_EQ(decision.increments[1].cap, 250);
+            EXPECT_EQ(decision.increments[2].cap, 1000);
         } else {
             EXPECT_EQ(decision.skipped[0].reason, Reason::kCapped);
             EXPECT_EQ(decision.skipped[0].detail, c.limited_by);
@@ -361,15 +366,15 @@ TEST(EngineTest, CampaignBudgetIsNeverOverdrawn) {
         }
         EXPECT_EQ(EarningOf(decision, "base")->amount, 200);
         EXPECT_EQ(EarningOf(decision, "base")->budget, "");
-        // One credit per source: the issued account and the budget.
+        // One credit: its points from the issued account and, as a draw, from the budget.
+        ASSERT_TRUE(decision.credit.has_value());
+        EXPECT_EQ(decision.credit->points, 200 + c.a + c.b);
         std::int64_t from_budget = 0;
-        for (const Credit& credit : decision.credits) {
-            if (credit.budget == "bf-2026") {
-                from_budget += credit.points;
-            } else {
-                EXPECT_EQ(credit.points, 200);
-            }
+        for (const BudgetDraw& draw : decision.credit->budget_draws) {
+            EXPECT_EQ(draw.budget, "bf-2026");
+            from_budget += draw.points;
         }
+        EXPECT_EQ(decision.credit->budget_draws.size(), c.a + c.b > 0 ? 1U : 0U);
         EXPECT_EQ(from_budget, c.a + c.b);
         EXPECT_LE(from_budget, c.remaining);
     }
@@ -504,6 +509,40 @@ TEST(EngineTest, CounterKeysFollowTheLocalCalendar) {
                   "rule:r:day:2026-12-07", "rule:r:week:2026-12-07", "rule:r:month:2026-12"}));
 }
 
+// A counter key splits into what it counts and the UTC start of its local period, so that the
+// store keeps one row per period.
+TEST(EngineTest, CounterPeriodsStartAtLocalMidnight) {
+    const Program program = MustParse(kCampaignProgram);
+    const auto period = [&](std::string_view key) {
+        const CounterPeriod p = CounterPeriodOf(program, key);
+        return std::pair(p.scope, FormatRfc3339(p.start));
+    };
+    using P = std::pair<std::string, std::string>;
+    EXPECT_EQ(period("rule:r:day:2026-12-07"), P("rule:r:day", "2026-12-06T21:00:00Z"));
+    EXPECT_EQ(period("rule:r:week:2026-11-30"), P("rule:r:week", "2026-11-29T21:00:00Z"));
+    EXPECT_EQ(period("rule:r:month:2026-12"), P("rule:r:month", "2026-11-30T21:00:00Z"));
+    EXPECT_EQ(period("campaign:bf:total"), P("campaign:bf:total", "1970-01-01T00:00:00Z"));
+}
+
+// The budgets an event reads are those of the campaigns that run then and earn on its type.
+TEST(EngineTest, BudgetCodesOfRunningCampaigns) {
+    const Program program = MustParse(kCampaignProgram);
+    EXPECT_EQ(BudgetCodes(program, Purchase(1, "2026-11-28T12:00:00+03:00")),
+              (std::vector<std::string>{"bf-2026"}));
+    EXPECT_TRUE(BudgetCodes(program, Purchase(1, kFriday)).empty()) << "not running then";
+    Event review = Purchase(1, "2026-11-28T12:00:00+03:00");
+    review.type = EventType::kReview;
+    EXPECT_TRUE(BudgetCodes(program, review).empty()) << "its rules are for purchases";
+}
+
+// A member's local day is counted in their own zone; an unknown zone has none.
+TEST(EngineTest, LocalDayInAMembersZone) {
+    const Timestamp t = testing::At("2026-11-30T21:30:00Z");
+    EXPECT_EQ(LocalDay("Europe/Moscow", t), LocalDay("UTC", t).value() + 1);
+    EXPECT_EQ(LocalDay("UTC", t), 20'787);  // 2026-11-30
+    EXPECT_FALSE(LocalDay("Mars/Olympus", t).has_value());
+}
+
 // Bets and game rounds earn on their turnover, or on what the member lost.
 TEST(EngineTest, BetsAndGameRoundsEarnOnTurnoverOrNetLoss) {
     const Program program = MustParse(ProgramText(
@@ -572,12 +611,13 @@ TEST(EngineTest, RefundsReversePartOfTheOriginal) {
     EXPECT_EQ(decision.reversal->part, 30000);
     EXPECT_EQ(decision.reversal->whole, 100000);
     EXPECT_TRUE(decision.earnings.empty());
-    EXPECT_TRUE(decision.credits.empty());
+    EXPECT_FALSE(decision.credit.has_value());
     auto meta = ParseMeta(decision.reversal->meta);
     ASSERT_TRUE(meta.has_value());
     EXPECT_EQ(meta->event_type, EventType::kRefund);
     EXPECT_EQ(meta->original, "till-17-000381");
     EXPECT_EQ(meta->amount, 30000);
+    EXPECT_EQ(meta->whole, 100000);
     refund.amount = 100000;
     EXPECT_EQ(MustEvaluate(program, refund).reversal->part, 100000) << "a whole refund";
     refund.amount = 100001;
@@ -601,11 +641,11 @@ TEST(EngineTest, MetaRecordsVersionEventAndRules) {
     MemberFacts facts;
     facts.tier = "gold";
     const Decision decision = MustEvaluate(program, Purchase(150000), facts);
-    ASSERT_EQ(decision.credits.size(), 1U);
+    ASSERT_TRUE(decision.credit.has_value());
     EXPECT_EQ(
-        decision.credits[0].meta,
+        decision.credit->meta,
         R"({"v":42,"e":"purchase","a":150000,"t":"gold","r":[["base","points",1875],["status","status",7]]})");
-    auto meta = ParseMeta(decision.credits[0].meta);
+    auto meta = ParseMeta(decision.credit->meta);
     ASSERT_TRUE(meta.has_value());
     EXPECT_EQ(meta->program_version, 42);
     EXPECT_EQ(meta->amount, 150000);
@@ -628,9 +668,9 @@ TEST(EngineTest, MetaFitsTheJournalBound) {
     const Program program = MustParse(ProgramText(rules));
     const Decision decision = MustEvaluate(program, Purchase(1));
     EXPECT_EQ(decision.earnings.size(), limits::kProgramRulesMax);
-    ASSERT_EQ(decision.credits.size(), 1U);
-    EXPECT_LE(decision.credits[0].meta.size(), limits::kEntryMetaBytesMax);
-    auto meta = ParseMeta(decision.credits[0].meta);
+    ASSERT_TRUE(decision.credit.has_value());
+    EXPECT_LE(decision.credit->meta.size(), limits::kEntryMetaBytesMax);
+    auto meta = ParseMeta(decision.credit->meta);
     ASSERT_TRUE(meta.has_value());
     EXPECT_GT(meta->rules_omitted, 0);
     EXPECT_EQ(static_cast<std::int64_t>(meta->rules.size()) + meta->rules_omitted,
@@ -650,12 +690,15 @@ TEST(EngineTest, OptionsChangeWhatIsRecordedNeverTheDecision) {
         for (const Earning& earning : decision.earnings) {
             out.push_back({earning.rule_id, earning.amount, earning.planned, earning.limited_by});
         }
-        for (const Credit& credit : decision.credits) {
-            out.push_back(
-                {credit.budget, credit.points, credit.status, credit.cashback, credit.meta});
+        if (decision.credit) {
+            const Credit& credit = *decision.credit;
+            out.push_back({credit.points, credit.status, credit.cashback, credit.meta});
+            for (const BudgetDraw& draw : credit.budget_draws) {
+                out.push_back({draw.budget, draw.points});
+            }
         }
         for (const CounterIncrement& increment : decision.increments) {
-            out.push_back({increment.key, increment.delta});
+            out.push_back({increment.key, increment.delta, increment.cap});
         }
         return out;
     };

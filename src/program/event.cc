@@ -255,6 +255,52 @@ Result<Event> ParseEvent(std::string_view body, std::string* field) {
     return ReadEvent(json, field);
 }
 
+nlohmann::json EventJson(const Event& event) {
+    // nlohmann::json keeps an object's members sorted, so the text is canonical whatever the
+    // order of the calls below.
+    nlohmann::json json = {{"id", event.id}, {"type", Name(event.type)}, {"member", event.member}};
+    const auto set = [&json](std::string_view name, const std::string& value) {
+        if (!value.empty()) {
+            json[std::string(name)] = value;
+        }
+    };
+    if (ToMicros(event.occurred_at) != 0) {
+        json["occurred_at"] = FormatRfc3339(event.occurred_at);
+    }
+    if (event.amount > 0) {
+        json["amount"] = event.amount;
+    }
+    set("currency", event.currency);
+    set("channel", event.channel);
+    set("store", event.store);
+    if (!event.items.empty()) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const Item& item : event.items) {
+            nlohmann::json line = {{"qty", item.qty}, {"amount", item.amount}};
+            if (!item.sku.empty()) {
+                line["sku"] = item.sku;
+            }
+            if (!item.category.empty()) {
+                line["category"] = item.category;
+            }
+            items.push_back(std::move(line));
+        }
+        json["items"] = std::move(items);
+    }
+    set("original", event.original);
+    set("game", event.game);
+    if (event.type == EventType::kBet || event.type == EventType::kGameRound) {
+        json["win"] = event.win;
+    }
+    if (event.rating > 0) {
+        json["rating"] = event.rating;
+    }
+    set("survey", event.survey);
+    set("referred", event.referred);
+    set("name", event.name);
+    return json;
+}
+
 Status CheckEvent(const Program& program, const Event& event, std::string* field) {
     const std::string& currency = program.definition().currency;
     if (!event.currency.empty() && event.currency != currency) {

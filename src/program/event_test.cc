@@ -38,6 +38,37 @@ TEST(EventTest, ReadsAPurchaseWithItems) {
     EXPECT_EQ(event->items[1].category, "");
 }
 
+// The canonical JSON reads back to the same event, and bodies meaning the same event (members
+// in another order, another offset for the same instant) give the same text.
+TEST(EventTest, CanonicalJsonIsTheSameForTheSameEvent) {
+    std::string field;
+    auto event = ParseEvent(
+        R"({"id": "till-1", "type": "purchase", "member": "m_1", "amount": 150000,
+            "occurred_at": "2026-11-21T18:03:11+03:00", "store": "s-17",
+            "items": [{"sku": "A-100", "category": "coffee", "qty": 2, "amount": 60000},
+                      {"amount": 90000}]})",
+        &field);
+    ASSERT_TRUE(event.has_value()) << field;
+    const std::string canonical = EventJson(*event).dump();
+    EXPECT_EQ(canonical,
+              R"({"amount":150000,"id":"till-1","items":[{"amount":60000,"category":"coffee",)"
+              R"("qty":2,"sku":"A-100"},{"amount":90000,"qty":1}],"member":"m_1",)"
+              R"("occurred_at":"2026-11-21T15:03:11Z","store":"s-17","type":"purchase"})");
+    auto again = ReadEvent(EventJson(*event), &field);
+    ASSERT_TRUE(again.has_value()) << field;
+    EXPECT_EQ(*again, *event);
+    auto reordered = ParseEvent(
+        R"({"store": "s-17", "occurred_at": "2026-11-21T15:03:11Z", "amount": 150000,
+            "member": "m_1", "type": "purchase", "id": "till-1",
+            "items": [{"qty": 2, "amount": 60000, "category": "coffee", "sku": "A-100"},
+                      {"amount": 90000, "qty": 1}]})",
+        &field);
+    ASSERT_TRUE(reordered.has_value()) << field;
+    EXPECT_EQ(EventJson(*reordered).dump(), canonical);
+    reordered->amount = 150001;
+    EXPECT_NE(EventJson(*reordered).dump(), canonical);
+}
+
 // Each type reads its own fields; occurred_at may be left out (the caller sets it).
 TEST(EventTest, ReadsEveryType) {
     struct Case {

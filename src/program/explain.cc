@@ -170,25 +170,45 @@ std::string WhenText(const Rule& rule,
     return text;
 }
 
-// "the daily cap" / "дневным лимитом" for an earning's limited_by.
-std::string LimitText(std::string_view limited_by, Language language) {
-    const bool ru = IsRu(language);
-    const auto has = [&](std::string_view part) {
-        return limited_by.find(part) != std::string_view::npos;
-    };
+// Which limit an earning's limited_by (or a capped rule's detail) names: "per_event", "day",
+// "week", "month", "total" or "budget". Keys are "<rule|campaign>:<id>:<period>[:<date>]" and
+// "budget:<code>"; ids have no ':', so the period is the third part ("event" for a campaign's
+// per-event cap).
+std::string_view LimitKind(std::string_view limited_by) {
     if (limited_by.rfind("budget:", 0) == 0) {
+        return "budget";
+    }
+    const std::size_t first = limited_by.find(':');
+    const std::size_t second =
+        first == std::string_view::npos ? first : limited_by.find(':', first + 1);
+    if (second == std::string_view::npos) {
+        return "per_event";
+    }
+    const std::string_view period = limited_by.substr(second + 1);
+    for (const std::string_view kind : {"day", "week", "month", "total"}) {
+        if (period.substr(0, period.find(':')) == kind) {
+            return kind;
+        }
+    }
+    return "per_event";
+}
+
+// "the daily cap" / "дневным лимитом" for a LimitKind.
+std::string LimitText(std::string_view kind, Language language) {
+    const bool ru = IsRu(language);
+    if (kind == "budget") {
         return ru ? "бюджетом акции" : "the campaign budget";
     }
-    if (has(":day:")) {
+    if (kind == "day") {
         return ru ? "дневным лимитом" : "the daily cap";
     }
-    if (has(":week:")) {
+    if (kind == "week") {
         return ru ? "недельным лимитом" : "the weekly cap";
     }
-    if (has(":month:")) {
+    if (kind == "month") {
         return ru ? "месячным лимитом" : "the monthly cap";
     }
-    if (has(":total")) {
+    if (kind == "total") {
         return ru ? "общим лимитом акции" : "the campaign's total cap";
     }
     return ru ? "лимитом на одно событие" : "the per-event cap";
@@ -211,7 +231,7 @@ struct Line {
     bool is_net = false;
     std::int64_t base = 0;
     std::int64_t planned = 0;
-    std::string_view limited_by;
+    std::string_view limit_kind;  // LimitKind
 };
 
 std::string RenderLine(const Program& program, const Line& line, Language language) {
@@ -254,12 +274,12 @@ std::string RenderLine(const Program& program, const Line& line, Language langua
         text += (ru ? ", уровень " : ", tier ") + Quoted(line.tier->name.In(language), language) +
                 " ×" + FormatDecimal(line.tier->multiplier_micro, ru);
     }
-    if (!line.limited_by.empty() && line.planned > line.amount) {
+    if (!line.limit_kind.empty() && line.planned > line.amount) {
         text += ru ? fmt::format(", ограничено {} (было бы {})",
-                                 LimitText(line.limited_by, language),
+                                 LimitText(line.limit_kind, language),
                                  GroupThousands(line.planned, language))
                    : fmt::format(", limited by {} (would be {})",
-                                 LimitText(line.limited_by, language),
+                                 LimitText(line.limit_kind, language),
                                  GroupThousands(line.planned, language));
     }
     return text;
@@ -311,12 +331,10 @@ std::string RefundText(const Program& program,
 
 }  // namespace
 
-std::string EntryMeta(const Program& program,
-                      const Event& event,
-                      const Decision& decision,
-                      std::string_view budget) {
+std::string EntryMeta(const Program& program, const Event& event, const Decision& decision) {
     // Written by hand rather than through a JSON library: it is on every earning's path. Rule
-    // and tier ids are [a-z0-9_-] (compile.cc), so only a refund's original id needs escaping.
+    // and tier ids are [a-z0-9_-] (compile.cc) and custom event names [a-z0-9_] (event.cc), so
+    // only a refund's original id needs escaping.
     std::string meta;
     meta.reserve(160);
     meta += R"({"v":)";
@@ -333,9 +351,16 @@ std::string EntryMeta(const Program& program,
         meta += decision.tier;
         meta += '"';
     }
+    if (event.type == EventType::kCustom && !event.name.empty()) {
+        meta += R"(,"m":")";
+        meta += event.name;
+        meta += '"';
+    }
     if (event.type == EventType::kRefund) {
         meta += R"(,"o":)";
         meta += Json(event.original).dump(-1, ' ', false, Json::error_handler_t::replace);
+        meta += R"(,"w":)";
+        AppendInteger(&meta, event.original_amount);
         meta += '}';
         CANDOR_ASSERT(meta.size() <= limits::kEntryMetaBytesMax);
         return meta;
@@ -348,23 +373,47 @@ std::string EntryMeta(const Program& program,
     std::int64_t listed = 0;
     std::int64_t omitted = 0;
     for (const Earning& earning : decision.earnings) {
-        if (earning.budget != budget) {
-            continue;
-        }
-        const std::string_view asset = candor::Name(earning.asset);
-        // ,["id","asset",amount]: the amount takes at most 19 digits.
-        const std::size_t piece = 1 + 2 + earning.rule_id.size() + 3 + asset.size() + 2 + 19 + 1;
-        if (omitted > 0 || meta.size() + piece + kClosingBytesMax > limits::kEntryMetaBytesMax) {
+        if (omitted > 0) {
             ++omitted;
             continue;
         }
+        const std::size_t before = meta.size();
         meta += listed == 0 ? R"([")" : R"(,[")";
         meta += earning.rule_id;
         meta += R"(",")";
-        meta += asset;
+        meta += candor::Name(earning.asset);
         meta += R"(",)";
         AppendInteger(&meta, earning.amount);
+        // What the explanation needs besides the amount (docs/program.md, "Journal meta").
+        const Rule& rule = *program.rules()[earning.rule];
+        const bool is_limited = !earning.limited_by.empty() && earning.planned > earning.amount;
+        const bool has_items = !rule.items.empty() && earning.items_matched > 0;
+        const bool has_base = has_items || rule.earn.base == EarnBase::kNet;
+        if (is_limited || has_base) {
+            meta += ",{";
+            if (is_limited) {
+                meta += R"("p":)";
+                AppendInteger(&meta, earning.planned);
+                meta += R"(,"l":")";
+                meta += LimitKind(earning.limited_by);
+                meta += '"';
+            }
+            if (has_items) {
+                meta += is_limited ? R"(,"i":)" : R"("i":)";
+                AppendInteger(&meta, static_cast<std::int64_t>(earning.items_matched));
+            }
+            if (has_base) {
+                meta += is_limited || has_items ? R"(,"b":)" : R"("b":)";
+                AppendInteger(&meta, earning.base);
+            }
+            meta += '}';
+        }
         meta += ']';
+        if (meta.size() + kClosingBytesMax > limits::kEntryMetaBytesMax) {
+            meta.resize(before);
+            ++omitted;
+            continue;
+        }
         ++listed;
     }
     meta += ']';
@@ -376,6 +425,40 @@ std::string EntryMeta(const Program& program,
     CANDOR_ASSERT(meta.size() <= limits::kEntryMetaBytesMax);
     return meta;
 }
+
+namespace {
+
+// The optional fourth member of a meta rule: {"p", "l", "i", "b"}; false when malformed.
+bool ReadMetaRuleDetail(const Json& detail, MetaRule* rule) {
+    if (!detail.is_object()) {
+        return false;
+    }
+    for (const auto& [name, value] : detail.items()) {
+        if (name == "l") {
+            if (!value.is_string()) {
+                return false;
+            }
+            rule->limited_by = value.get<std::string>();
+            continue;
+        }
+        if (!value.is_number_integer()) {
+            return false;
+        }
+        const auto number = value.get<std::int64_t>();
+        if (name == "p") {
+            rule->planned = number;
+        } else if (name == "i" && number >= 0) {
+            rule->items_matched = static_cast<std::size_t>(number);
+        } else if (name == "b") {
+            rule->base = number;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
 
 Result<Meta> ParseMeta(std::string_view text) {
     const Json json = Json::parse(text, nullptr, false);
@@ -401,11 +484,23 @@ Result<Meta> ParseMeta(std::string_view text) {
         }
         meta.tier = json["t"].get<std::string>();
     }
+    if (json.contains("m")) {
+        if (!json["m"].is_string()) {
+            return bad;
+        }
+        meta.name = json["m"].get<std::string>();
+    }
     if (json.contains("o")) {
         if (!json["o"].is_string()) {
             return bad;
         }
         meta.original = json["o"].get<std::string>();
+    }
+    if (json.contains("w")) {
+        if (!json["w"].is_number_integer()) {
+            return bad;
+        }
+        meta.whole = json["w"].get<std::int64_t>();
     }
     if (json.contains("n")) {
         if (!json["n"].is_number_integer()) {
@@ -418,7 +513,7 @@ Result<Meta> ParseMeta(std::string_view text) {
             return bad;
         }
         for (const Json& rule : json["r"]) {
-            if (!rule.is_array() || rule.size() != 3 || !rule[0].is_string() ||
+            if (!rule.is_array() || rule.size() < 3 || rule.size() > 4 || !rule[0].is_string() ||
                 !rule[1].is_string() || !rule[2].is_number_integer()) {
                 return bad;
             }
@@ -428,6 +523,9 @@ Result<Meta> ParseMeta(std::string_view text) {
                 return bad;
             }
             item.amount = rule[2].get<std::int64_t>();
+            if (rule.size() == 4 && !ReadMetaRuleDetail(rule[3], &item)) {
+                return bad;
+            }
             meta.rules.push_back(std::move(item));
         }
     }
@@ -456,7 +554,7 @@ std::string ExplainEarning(const Program& program,
     line.is_net = rule->earn.base == EarnBase::kNet;
     line.base = earning.base;
     line.planned = earning.planned;
-    line.limited_by = earning.limited_by;
+    line.limit_kind = earning.limited_by.empty() ? "" : LimitKind(earning.limited_by);
     return RenderLine(program, line, language);
 }
 
@@ -495,7 +593,7 @@ std::string ExplainSkipped(const Program& program, const Skipped& skipped, Langu
             return text + (ru ? "начислять нечего" : "it would earn nothing");
         case Reason::kCapped:
             return text + (ru ? "исчерпан лимит (" : "the limit is reached (") +
-                   LimitText(skipped.detail, language) + ")";
+                   LimitText(LimitKind(skipped.detail), language) + ")";
         case Reason::kBudgetExhausted:
             return text + (ru ? "бюджет акции исчерпан" : "the campaign budget is exhausted");
         case Reason::kSuperseded:
@@ -538,7 +636,7 @@ std::string ExplainMeta(const Program& program,
                         Timestamp effective_at,
                         Language language) {
     if (meta.event_type == EventType::kRefund) {
-        return RefundText(program, meta.original, meta.amount, 0, language);
+        return RefundText(program, meta.original, meta.amount, meta.whole, language);
     }
     const LocalTime local = ToLocal(program.compiled().zone, effective_at);
     const Tier* tier = meta.tier.empty() ? nullptr : program.FindTier(meta.tier);
@@ -550,12 +648,19 @@ std::string ExplainMeta(const Program& program,
         line.amount = item.amount;
         line.type = meta.event_type;
         line.event_amount = meta.amount;
+        line.event_name = meta.name;
         line.rule = FindRule(program, item.id, &index);
         line.rule_id = item.id;
+        line.planned = item.planned;
+        line.limit_kind = item.limited_by;
         if (line.rule != nullptr) {
             line.campaign = program.CampaignOf(index);
             line.tier = line.rule->earn.tier_multiplier ? tier : nullptr;
             line.local = &local;
+            line.items_matched = line.rule->items.empty() ? 0 : item.items_matched;
+            line.items_base = item.base;
+            line.is_net = line.rule->earn.base == EarnBase::kNet;
+            line.base = item.base;
         }
         text += (text.empty() ? "" : "\n") + RenderLine(program, line, language);
     }
@@ -607,17 +712,22 @@ nlohmann::json DecisionJson(const Program& program, const Event& event, const De
                             Texts(ExplainSkipped(program, item, Language::kRu),
                                   ExplainSkipped(program, item, Language::kEn))}});
     }
-    Json credits = Json::array();
-    for (const Credit& credit : decision.credits) {
-        credits.push_back({{"budget", credit.budget},
-                           {"points", credit.points},
-                           {"status", credit.status},
-                           {"cashback", credit.cashback},
-                           {"meta", credit.meta}});
+    Json credit = nullptr;
+    if (decision.credit) {
+        Json draws = Json::array();
+        for (const BudgetDraw& draw : decision.credit->budget_draws) {
+            draws.push_back({{"budget", draw.budget}, {"points", draw.points}});
+        }
+        credit = {{"points", decision.credit->points},
+                  {"status", decision.credit->status},
+                  {"cashback", decision.credit->cashback},
+                  {"budget_draws", std::move(draws)},
+                  {"meta", decision.credit->meta}};
     }
     Json increments = Json::array();
     for (const CounterIncrement& increment : decision.increments) {
-        increments.push_back({{"key", increment.key}, {"delta", increment.delta}});
+        increments.push_back(
+            {{"key", increment.key}, {"delta", increment.delta}, {"cap", increment.cap}});
     }
     Json reversal = nullptr;
     if (decision.reversal) {
@@ -631,7 +741,7 @@ nlohmann::json DecisionJson(const Program& program, const Event& event, const De
             {"tier", decision.tier},
             {"earnings", std::move(earnings)},
             {"skipped", std::move(skipped)},
-            {"credits", std::move(credits)},
+            {"credit", std::move(credit)},
             {"increments", std::move(increments)},
             {"reversal", std::move(reversal)},
             {"explanation",

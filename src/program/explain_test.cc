@@ -169,13 +169,69 @@ TEST(ExplainTest, MetaExplainsTheHistoryTheSameWay) {
     facts.purchases_count = 3;
     const Event event = Purchase(150000, "2026-11-21T15:03:11+03:00");
     const Decision decision = MustEvaluate(program, event, facts);
-    ASSERT_EQ(decision.credits.size(), 1U);
-    auto meta = ParseMeta(decision.credits[0].meta);
+    ASSERT_TRUE(decision.credit.has_value());
+    auto meta = ParseMeta(decision.credit->meta);
     ASSERT_TRUE(meta.has_value());
     for (const Language language : {Language::kRu, Language::kEn}) {
         EXPECT_EQ(ExplainMeta(program, *meta, event.occurred_at, language),
                   Explain(program, event, decision, language));
     }
+}
+
+// The meta keeps what every kind of line needs, so the history says word for word what the
+// decision said: a cap's cut with the uncut amount, matching items, a net loss, a campaign with
+// its budget, a custom event's name, and a refund's share of its purchase.
+TEST(ExplainTest, MetaExplainsEveryKindOfLineAsTheDecisionDid) {
+    const Program program = MustParse(
+        ProgramText(
+            R"({"id": "coffee", "name": {"ru": "Кофе", "en": "Coffee"}, "events": ["purchase"],
+                "items": "item.category == 'coffee'", "earn": {"fixed": 10}, "caps": {"day": 25}},
+               {"id": "net", "name": {"ru": "Проигрыш", "en": "Losses"}, "events": ["game_round"],
+                "asset": "cashback", "earn": {"percent": "5", "base": "net"}},
+               {"id": "verified", "name": {"ru": "Профиль", "en": "Profile"}, "events": ["custom"],
+                "condition": "event.name == 'profile_verified'", "earn": {"fixed": 100}})",
+            R"("campaigns": [{"id": "bf", "name": {"ru": "Пятница", "en": "Friday"},
+                "schedule": {"from": "2026-11-27", "to": "2026-11-30"}, "budget": "bf-2026",
+                "rules": [{"id": "bf-bonus", "name": {"ru": "Бонус", "en": "Bonus"},
+                           "events": ["purchase"], "earn": {"rate": {"points": 5, "per": 10000}}}]}],)"),
+        9);
+    Counters counters;
+    counters.values["rule:coffee:day:2026-11-28"] = 5;
+    counters.budgets["bf-2026"] = 40;
+    Event purchase = Purchase(150000,
+                              "2026-11-28T15:03:11+03:00",
+                              {Item{"A-1", "coffee", 3, 60000}, Item{"B-1", "tea", 1, 20050}});
+    Event round = Purchase(50000, "2026-11-28T15:03:11+03:00");
+    round.type = EventType::kGameRound;
+    round.win = 20000;
+    Event custom = Purchase(0, "2026-11-28T15:03:11+03:00");
+    custom.type = EventType::kCustom;
+    custom.name = "profile_verified";
+    Event refund = Purchase(30000, "2026-11-28T15:03:11+03:00");
+    refund.type = EventType::kRefund;
+    refund.original = "till-1";
+    refund.original_amount = 90000;
+    for (const Event& event : {purchase, round, custom, refund}) {
+        const Decision decision = MustEvaluate(program, event, {}, counters);
+        const std::string& text =
+            decision.credit ? decision.credit->meta : decision.reversal.value_or(Reversal{}).meta;
+        auto meta = ParseMeta(text);
+        ASSERT_TRUE(meta.has_value()) << text;
+        for (const Language language : {Language::kRu, Language::kEn}) {
+            EXPECT_EQ(ExplainMeta(program, *meta, event.occurred_at, language),
+                      Explain(program, event, decision, language))
+                << text;
+        }
+    }
+    const Decision decision = MustEvaluate(program, purchase, {}, counters);
+    EXPECT_EQ(Explain(program, purchase, decision, Language::kEn),
+              "+20 points: purchase of 1,500 RUB, on 1 matching item (600 RUB), rule 'Coffee', "
+              "limited by the daily cap (would be 30)\n"
+              "+40 points: purchase of 1,500 RUB on 28 November 2026, rule 'Bonus', campaign "
+              "'Friday', limited by the campaign budget (would be 75)");
+    EXPECT_EQ(
+        decision.credit->meta,
+        R"({"v":9,"e":"purchase","a":150000,"r":[["coffee","points",20,{"p":30,"l":"day","i":1,"b":60000}],["bf-bonus","points",40,{"p":75,"l":"budget"}]]})");
 }
 
 // DecisionJson carries what a simulation answers: earnings, skipped rules, texts.
@@ -193,7 +249,8 @@ TEST(ExplainTest, DecisionJsonForSimulations) {
               "+15 points: purchase of 1,500 RUB, rule 'Base points'");
     EXPECT_EQ(json["skipped"][0]["rule"], "weekend");
     EXPECT_EQ(json["skipped"][0]["reason"], "outside_window");
-    EXPECT_EQ(json["credits"][0]["points"], 515);
+    EXPECT_EQ(json["credit"]["points"], 515);
+    EXPECT_EQ(json["credit"]["budget_draws"], nlohmann::json::array());
     EXPECT_EQ(json["reversal"], nullptr);
 }
 

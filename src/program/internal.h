@@ -163,12 +163,9 @@ inline std::uint32_t EventBit(EventType type) {
     return std::uint32_t{1} << static_cast<unsigned>(type);
 }
 
-// The journal meta of the credit from `budget` ("" for the issued account), or of a refund's
-// reversal (docs/program.md, "Journal meta"). At most limits::kEntryMetaBytesMax bytes.
-std::string EntryMeta(const Program& program,
-                      const Event& event,
-                      const Decision& decision,
-                      std::string_view budget);
+// The journal meta of a decision's credit (all its earnings), or of a refund's reversal
+// (docs/program.md, "Journal meta"). At most limits::kEntryMetaBytesMax bytes.
+std::string EntryMeta(const Program& program, const Event& event, const Decision& decision);
 
 // ---- Formatting shared by the explanations ---------------------------------------------------
 

@@ -9,9 +9,11 @@
 //   expression) of the first mistake; ProgramJson writes a definition back canonically.
 // - Earning: Evaluate runs one event for one member against one program version and returns a
 //   Decision: the earnings (asset, amount, the campaign budget they come from), the rules that
-//   did not fire and why, the counter increments for caps, the journal `meta` of each ledger
-//   credit, and for a refund the part of the original to reverse. Simulating an event and
-//   earning on it are the same call; the caller only decides whether to post the credits.
+//   did not fire and why, the counter increments for caps (with their caps), the one ledger
+//   credit it makes (points, status points and cashback, the points drawn from campaign
+//   budgets, one journal `meta` for all of it), and for a refund the part of the original to
+//   reverse. Simulating an event and earning on it are the same call; the caller only decides
+//   whether to post the credit.
 // - Explanations: plain Russian and English sentences for a Decision or for a journal entry's
 //   meta; DecisionJson for API answers.
 // - Tiers: the qualifying tier, progress to the next one, and the review with a grace period.
@@ -19,7 +21,7 @@
 //
 // What it never does: I/O, clock reads or randomness (time comes in with the event), floating
 // point (amounts, rates and multipliers are integers or micro-unit fixed point), or posting to
-// the ledger (the caller turns Decision::credits and Decision::reversal into ledger commands).
+// the ledger (the caller turns Decision::credit or Decision::reversal into a ledger command).
 //
 // Thread-safety: a Program is immutable once made and may be shared by any number of threads;
 // every function here is pure and thread-safe.
@@ -78,6 +80,8 @@ struct Item {
     std::string category;
     std::int64_t qty = 1;     // 1..kItemQtyMax
     std::int64_t amount = 0;  // the line's total in minor units, >= 0
+
+    friend bool operator==(const Item&, const Item&) = default;
 };
 
 // An event as a till, shop or game platform sends it. Strings the client left out are empty
@@ -106,6 +110,8 @@ struct Event {
     std::string survey;       // survey_answered: the survey's id
     std::string referred;     // referral_completed: the referred member's public id
     std::string name;         // custom: the event's name, [a-z0-9_]+
+
+    friend bool operator==(const Event&, const Event&) = default;
 };
 
 // Decodes one event (docs/program.md, "Events"). Unknown fields (including fields of another
@@ -118,6 +124,13 @@ Result<Event> ReadEvent(const nlohmann::json& json, std::string* field);
 
 // As ReadEvent, from the request body's text.
 Result<Event> ParseEvent(std::string_view body, std::string* field);
+
+// The event's canonical JSON: the members ReadEvent reads, sorted by name, only those that are
+// set (win always for bets and game rounds, qty always for items), occurred_at in UTC
+// ("2026-11-21T15:03:11Z", FormatRfc3339; left out when unset), original_amount never.
+// ReadEvent(EventJson(e)) gives e again (original_amount aside), and two bodies that mean the same
+// event give the same text: an idempotency fingerprint.
+nlohmann::json EventJson(const Event& event);
 
 class Program;
 
@@ -361,6 +374,10 @@ std::optional<std::string_view> TemplateJson(std::string_view name);
 // std::nullopt when they never do.
 std::optional<Timestamp> PointsExpireAt(const Program& program, Timestamp earned_at);
 
+// The local calendar day of `t` in the IANA zone `time_zone`, in days since 1970-01-01 (what a
+// member's visits are counted in); std::nullopt for a zone the system does not know.
+std::optional<std::int64_t> LocalDay(std::string_view time_zone, Timestamp t);
+
 // ---- Earning --------------------------------------------------------------------------------
 
 // What the caller knows about the member when the event arrives, before it counts. The rules
@@ -393,6 +410,24 @@ struct Counters {
 // stable strings for the caller to store per member.
 // REQUIRES: event.occurred_at is set.
 std::vector<std::string> CounterKeys(const Program& program, const Event& event);
+
+// A counter key split for storage: what is counted ("rule:<id>:day", "campaign:<id>:total") and
+// the start of the period it counts (the local midnight that starts the day, the week's Monday
+// or the month, in the program's time zone; the epoch for "total", which never resets).
+struct CounterPeriod {
+    std::string scope;
+    Timestamp start{};
+};
+
+// The CounterPeriod of a key CounterKeys (or a CounterIncrement) named.
+// REQUIRES: `key` came from CounterKeys or Decision::increments of this program.
+CounterPeriod CounterPeriodOf(const Program& program, std::string_view key);
+
+// The budget codes of the campaigns that could earn on this event (one of their rules is for its
+// type, and they run at its time): the budgets whose remaining balance Evaluate reads from
+// Counters::budgets, each once.
+// REQUIRES: event.occurred_at is set.
+std::vector<std::string> BudgetCodes(const Program& program, const Event& event);
 
 struct TraceStep {
     std::string source;  // a sub-expression as written, or a named step ("base", "tier")
@@ -445,18 +480,31 @@ struct Skipped {
     std::vector<TraceStep> trace;  // kConditionFalse with EvaluateOptions::trace_skipped
 };
 
+// Add `delta` to counter `key` when the credit posts; `cap` is what the counter may reach (the
+// cap that Evaluate respected: the caller's add must refuse to pass it, store::AddToCounter's
+// max).
 struct CounterIncrement {
     std::string key;
     std::int64_t delta = 0;
+    std::int64_t cap = 0;
 };
 
-// One ledger Earn: the earnings that come from the same source, summed per asset. `meta` is
-// the entry's journal metadata (at most limits::kEntryMetaBytesMax bytes, pseudonymous).
+// Points of a credit that come from a campaign budget (the ledger account "campaign:" + code).
+struct BudgetDraw {
+    std::string budget;
+    std::int64_t points = 0;
+};
+
+// The one ledger Earn of a decision: its earnings summed per asset, the points among them drawn
+// from campaign budgets (each budget once, in the order of the earnings; the rest comes from
+// the program's issued account), and `meta`, the entry's journal metadata for all of its
+// earnings (at most limits::kEntryMetaBytesMax bytes, pseudonymous; docs/program.md, "Journal
+// meta").
 struct Credit {
-    std::string budget;  // "" : the program's issued account; else Earn::points_source
     std::int64_t points = 0;
     std::int64_t status = 0;
     std::int64_t cashback = 0;
+    std::vector<BudgetDraw> budget_draws;
     std::string meta;
 };
 
@@ -475,8 +523,8 @@ struct Decision {
     std::string tier;  // the member's tier as the program knows it ("" for none or unknown)
     std::vector<Earning> earnings;
     std::vector<Skipped> skipped;              // empty unless EvaluateOptions::list_skipped
-    std::vector<CounterIncrement> increments;  // add to the counters when the credits post
-    std::vector<Credit> credits;               // post these (nothing when empty)
+    std::vector<CounterIncrement> increments;  // add to the counters when the credit posts
+    std::optional<Credit> credit;              // post this; none when nothing was earned
     std::optional<Reversal> reversal;          // refunds only
 };
 
@@ -530,17 +578,26 @@ std::string Explain(const Program& program,
 
 // {"program_version", "event_type", "tier", "earnings": [{"rule", "campaign", "asset", "amount",
 // "planned", "limited_by", "budget", "trace": [{"source", "value"}], "explanation": {"ru",
-// "en"}}], "skipped": [{"rule", "reason", "detail", "trace", "explanation"}], "credits",
-// "increments", "reversal"}: the answer of a simulation, and what a caller stores per event.
+// "en"}}], "skipped": [{"rule", "reason", "detail", "trace", "explanation"}], "credit": {"points",
+// "status", "cashback", "budget_draws": [{"budget", "points"}], "meta"} or null, "increments":
+// [{"key", "delta", "cap"}], "reversal", "explanation": {"ru", "en"}}: the answer of a
+// simulation, and what a caller stores per event.
 nlohmann::json DecisionJson(const Program& program, const Event& event, const Decision& decision);
 
 // What a journal entry's meta says: the program version, the event's type and amount, the
-// member's tier then, and what each rule earned. Rules beyond what fits the meta's bound are
+// member's tier then, and what each rule earned with what its explanation needs (what it would
+// have earned without a cap, the matching items). Rules beyond what fits the meta's bound are
 // counted in rules_omitted.
 struct MetaRule {
     std::string id;
     Asset asset = Asset::kPoints;
     std::int64_t amount = 0;
+    // When a cap or the budget cut the amount: the uncut amount and which limit ("per_event",
+    // "day", "week", "month", "total" or "budget"); else 0 and "".
+    std::int64_t planned = 0;
+    std::string limited_by;
+    std::size_t items_matched = 0;  // rules with an item filter
+    std::int64_t base = 0;          // rules with an item filter or on the net: their base
 };
 
 struct Meta {
@@ -548,7 +605,9 @@ struct Meta {
     EventType event_type = EventType::kPurchase;
     std::int64_t amount = 0;
     std::string tier;
-    std::string original;  // refunds: the original event's id
+    std::string name;        // custom events: the event's name
+    std::string original;    // refunds: the original event's id
+    std::int64_t whole = 0;  // refunds: the original event's amount
     std::vector<MetaRule> rules;
     std::int64_t rules_omitted = 0;
 };
@@ -557,8 +616,9 @@ struct Meta {
 Result<Meta> ParseMeta(std::string_view meta);
 
 // An entry's explanation from its meta alone, against the program version that wrote it (the
-// history of a member): one line per rule, as ExplainEarning words them, the event's day and
-// time taken from `effective_at`.
+// history of a member): one line per rule, word for word as ExplainEarning (and Explain, for a
+// refund) put it when the decision was made, the event's day and time taken from
+// `effective_at` (the event's occurred_at, which the caller posts as the entry's effective_at).
 std::string ExplainMeta(const Program& program,
                         const Meta& meta,
                         Timestamp effective_at,

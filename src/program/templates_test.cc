@@ -44,7 +44,10 @@ TEST(TemplatesTest, RetailBehavesSensibly) {
         MustEvaluate(program, Purchase(500000, "2026-11-28T12:00:00+03:00"), facts, counters);
     EXPECT_EQ(EarningOf(decision, "black-friday-bonus")->amount, 250);
     EXPECT_EQ(EarningOf(decision, "black-friday-bonus")->budget, "black-friday-2026");
-    EXPECT_EQ(decision.credits.size(), 2U) << "one from the issued account, one from the budget";
+    ASSERT_TRUE(decision.credit.has_value());
+    ASSERT_EQ(decision.credit->budget_draws.size(), 1U) << "the campaign's points, from its budget";
+    EXPECT_EQ(decision.credit->budget_draws[0].budget, "black-friday-2026");
+    EXPECT_EQ(decision.credit->budget_draws[0].points, 250);
 }
 
 // Cafe: points per 10 RUB rounded half up, coffee doubled in happy hours on weekdays, every

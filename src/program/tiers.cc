@@ -145,6 +145,14 @@ std::optional<Timestamp> PointsExpireAt(const Program& program, Timestamp earned
     return FromLocal(compiled.zone, day * 24 * 60);
 }
 
+std::optional<std::int64_t> LocalDay(std::string_view time_zone, Timestamp t) {
+    const date::time_zone* zone = FindZone(time_zone);
+    if (zone == nullptr) {
+        return std::nullopt;
+    }
+    return ToLocal(zone, t).day;
+}
+
 std::vector<std::string> TemplateNames() {
     std::vector<std::string> names;
     for (const EmbeddedFile& file : Templates()) {

@@ -1,7 +1,8 @@
 # Shared by the candord end-to-end scripts (sourced, not run). Expects $candord, $candor and
-# $work. Gives: check, wait_listening, start_candord MEMBERS (sets base, key, auth, server_pid),
-# request, as (request with another bearer), stop_candord (SIGTERM, then checks exit 0 and
-# `candor check`), and cleanup on exit.
+# $work. Gives: check, wait_listening, start_candord MEMBERS (sets base, key, auth, server_pid;
+# or its two halves prepare_candord MEMBERS and launch_candord, to change the database between
+# them), request, as (request with another bearer), stop_candord (SIGTERM, then checks exit 0
+# and `candor check`), and cleanup on exit.
 server_pid=""
 passed=0
 failed=0
@@ -44,26 +45,36 @@ wait_listening() {
     echo "$port"
 }
 
-# start_candord MEMBERS [CANDORD_ARGS...]: `candor init` on a fresh database (its output, with
-# the admin's credentials, in $work/init), MEMBERS members (m_00000001...), then candord on a
-# port the kernel picks. Sets base, key (init's admin API key) and auth.
+# start_candord MEMBERS [CANDORD_ARGS...]: prepare_candord MEMBERS, then launch_candord.
 start_candord() {
-    local members="$1"
+    prepare_candord "$1"
     shift
+    launch_candord "$@"
+}
+
+# prepare_candord MEMBERS: `candor init` on a fresh database (its output, with the admin's
+# credentials, in $work/init) and MEMBERS members (m_00000001...). Sets key (init's admin API
+# key) and auth.
+prepare_candord() {
     "$candor" init --db "$work/candor.db" >"$work/init" || exit 1
-    "$candor" gen --db "$work/candor.db" --members "$members" --events 0 --quiet >/dev/null || exit 1
-    "$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 "$@" \
-        >"$work/out" 2>"$work/log" &
-    server_pid=$!
-    local port
-    port="$(wait_listening "$work/log")" || exit 1
-    base="http://127.0.0.1:$port"
+    "$candor" gen --db "$work/candor.db" --members "$1" --events 0 --quiet >/dev/null || exit 1
     key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/init")"
     if [ -z "$key" ]; then
         echo "FAIL candor init printed no admin key"
         exit 1
     fi
     auth=(-H "Authorization: Bearer $key")
+}
+
+# launch_candord [CANDORD_ARGS...]: candord on the prepared database, on a port the kernel
+# picks. Sets base and server_pid.
+launch_candord() {
+    "$candord" --listen 127.0.0.1:0 --db "sqlite:$work/candor.db" --threads 2 "$@" \
+        >"$work/out" 2>"$work/log" &
+    server_pid=$!
+    local port
+    port="$(wait_listening "$work/log")" || exit 1
+    base="http://127.0.0.1:$port"
 }
 
 # request METHOD PATH [BODY [IDEMPOTENCY_KEY]]: prints "STATUS CONTENT-TYPE", then the body.
