@@ -320,16 +320,17 @@ private:
         // The cafe template's purchase rules have no caps and its campaigns no budgets, so the
         // demo keeps no counters and draws on no budget; a program that needs them is refused
         // here rather than earning past its limits.
-        if (!decision.increments.empty() || decision.credits.size() > 1) {
+        if (!decision.increments.empty() ||
+            (decision.credit && !decision.credit->budget_draws.empty())) {
             return Invalid("the demo keeps no cap counters or campaign budgets");
         }
         CANDOR_TRY(
             store.RecordPurchase(member, event.occurred_at, LocalDay(*zone_, event.occurred_at)));
         *explanation = program::Explain(*program_, event, decision, program::Language::kEn);
-        if (decision.credits.empty()) {
+        if (!decision.credit) {
             return std::optional<ledger::DecidedCommand>();
         }
-        const program::Credit& credit = decision.credits.front();
+        const program::Credit& credit = *decision.credit;
         ledger::Earn earn;
         earn.member = member;
         earn.points = Amount(credit.points);

@@ -54,7 +54,7 @@ protected:
           access_(ledger_.db_path, ledger_.clock, hasher_, access::AccessKeys{}),
           rates_(ledger_.clock),
           workers_(1),
-          deps_{committer_, reads_, access_, rates_, workers_} {
+          deps_{committer_, reads_, access_, rates_, workers_, programs_, ledger_.clock} {
         BuildRouter(
             router_, metrics_, [] { return true; }, deps_);
         auto created = access_.Run<access::CreatedApiKey>([](access::Access& access) {
@@ -120,6 +120,7 @@ protected:
     AccessPool access_;
     api::RateLimiter rates_;
     WorkerPool workers_;
+    ProgramCache programs_;
     Deps deps_;
     api::Metrics metrics_;
     api::Router router_;

@@ -81,7 +81,7 @@ done
 expect "init without --template publishes retail" 0 "^The program is the retail template" -- \
     "$candor" init --db "$work/init-default.db"
 expect "init --template of an unknown name: exit 2, one line" 2 \
-    "^candor: --template bakery: no such template; the templates are cafe, gaming, retail$" -- \
+    "^candor: --template bakery: no such template; the templates are cafe, default, gaming, retail$" -- \
     "$candor" init --db "$work/init-bakery.db" --template bakery
 check "an unknown template creates no database" test ! -e "$work/init-bakery.db"
 check "  ...and no key file" test ! -e "$work/init-bakery.db.keys"
