@@ -56,7 +56,7 @@ cat >"$work/program.json" <<'EOF'
               "earn": {"rate": {"points": 5, "per": 10000}}}]}]}
 EOF
 check "the program is published into the database" \
-    test "$("$fixture" publish "sqlite:$work/candor.db" "$work/program.json")" = 1
+    test "$("$fixture" publish "sqlite:$work/candor.db" "$work/program.json")" = 2
 check "the campaign budget is opened and funded with 120" \
     "$fixture" budget "sqlite:$work/candor.db" bf 120
 launch_candord
@@ -68,8 +68,8 @@ black_friday="2026-11-27T12:00:00+03:00"
 
 # The base rate and a weekend rule, by the event's own time.
 earned="$(request POST /v1/events "$(event base-1 m_00000001 150000 "$friday")")"
-check "base rate: 201, 15 points by version 1" \
-    has "$earned" '^201 ' '"points":15,' '"program_version":1,' '"replay":false'
+check "base rate: 201, 15 points by version 2" \
+    has "$earned" '^201 ' '"points":15,' '"program_version":2,' '"replay":false'
 check "base rate: explained" \
     has "$earned" "\"en\":\"\\+15 points: purchase of 1,500 RUB, rule 'Base'\""
 weekend="$(request POST /v1/events "$(event weekend-1 m_00000001 150000 "$saturday")")"
@@ -82,7 +82,7 @@ check "member 1 has 45 points" test "$(points m_00000001)" = 45
 again="$(request POST /v1/events \
     '{"occurred_at":"2026-11-20T09:00:00Z","amount":150000,"type":"purchase","member":"m_00000001","id":"base-1"}')"
 check "the same event (other order, other offset) replays: 200" \
-    has "$again" '^200 ' '"replay":true' '"points":15,' '"program_version":1,'
+    has "$again" '^200 ' '"replay":true' '"points":15,' '"program_version":2,'
 check "the replay names the same entry" \
     test "$(body "$again" | jq .entry.id)" = "$(body "$earned" | jq .entry.id)"
 check "the replay explains from the stored entry" \
@@ -175,7 +175,7 @@ history="$(body "$(request GET /v1/members/m_00000001/history)")"
 check "history in Russian by default" \
     test "$(jq -r '.entries[1].explanation' <<<"$history")" = \
     "$(printf '+15 баллов: покупка на 1\u202f500\u00a0₽, правило «База»')"
-check "history names the version" test "$(jq '.entries[1].program_version' <<<"$history")" = 1
+check "history names the version" test "$(jq '.entries[1].program_version' <<<"$history")" = 2
 check "history in both languages" \
     test "$(jq -r '.entries[0].explanations.en' <<<"$history")" = \
     "+30 points: purchase of 1,500 RUB on Saturday, rule 'Weekend' ×2"
@@ -194,7 +194,7 @@ run="[$(event sim-1 m_00000007 150000 "$saturday" "$coffee"),
       $(event sim-3 m_00000007 50000 "$saturday" "$coffee"),
       $(event sim-4 m_00000007 100000 "$black_friday")]"
 simulated="$(request POST /v1/program/simulate "{\"events\":$run}")"
-check "simulate: 200 against version 1" has "$simulated" '^200 ' '"version":1'
+check "simulate: 200 against version 2" has "$simulated" '^200 ' '"version":2'
 check "simulate lists the rules that did not fire, with reasons" \
     test "$(body "$simulated" | jq -r '.results[0].skipped[] | select(.rule == "base") | .reason')" = superseded
 check "simulate wrote nothing" \

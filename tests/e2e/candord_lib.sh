@@ -56,7 +56,7 @@ start_candord() {
 # credentials, in $work/init) and MEMBERS members (m_00000001...). Sets key (init's admin API
 # key) and auth.
 prepare_candord() {
-    "$candor" init --db "$work/candor.db" >"$work/init" || exit 1
+    "$candor" init --db "$work/candor.db" --template default >"$work/init" || exit 1
     "$candor" gen --db "$work/candor.db" --members "$1" --events 0 --quiet >/dev/null || exit 1
     key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/init")"
     if [ -z "$key" ]; then

@@ -20,7 +20,7 @@ event='{"id":"till-1-0001","member":"m_00000001","type":"purchase","amount":1250
 first="$(request POST /v1/events "$event")"
 check "an event earns: 201" grep -q '^201 application/json' <<<"$first"
 check "the default program: 1 point per 100 minor units" \
-    grep -q '"points":12,"program_version":0,"replay":false' <<<"$first"
+    grep -q '"points":12,"program_version":1,"replay":false' <<<"$first"
 again="$(request POST /v1/events "$event")"
 check "the same event again is a replay: 200" grep -q '^200 ' <<<"$again"
 check "the replay names the same entry" grep -q '"replay":true' <<<"$again"
