@@ -52,11 +52,12 @@ start_candord() {
     launch_candord "$@"
 }
 
-# prepare_candord MEMBERS: `candor init` on a fresh database (its output, with the admin's
+# prepare_candord MEMBERS: `candor init --template $init_template` (default: the default
+# program, 1 point per 100 minor units) on a fresh database (its output, with the admin's
 # credentials, in $work/init) and MEMBERS members (m_00000001...). Sets key (init's admin API
 # key) and auth.
 prepare_candord() {
-    "$candor" init --db "$work/candor.db" --template default >"$work/init" || exit 1
+    "$candor" init --db "$work/candor.db" --template "${init_template:-default}" >"$work/init" || exit 1
     "$candor" gen --db "$work/candor.db" --members "$1" --events 0 --quiet >/dev/null || exit 1
     key="$(sed -n 's/^CANDOR_ADMIN_KEY=//p' "$work/init")"
     if [ -z "$key" ]; then

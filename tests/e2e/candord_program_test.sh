@@ -13,7 +13,7 @@ candord="$1"
 candor="$2"
 work="$(mktemp -d)"
 source "$(dirname "$0")/candord_lib.sh"
-start_candord 1
+init_template=retail start_candord 1
 
 # body: the last answer's body, from request's output file.
 body() { cat "$work/body"; }
