@@ -15,9 +15,15 @@ namespace {
 // 9999-12-31T23:59:59Z in microseconds since the epoch.
 constexpr std::int64_t kNeverExpiresMicros = 253'402'300'799'000'000;
 
+// "member:<id>:": a member's counters are stored next to each other, so the few an event
+// touches share a page.
+std::string MemberScope(MemberId member) {
+    return "member:" + std::to_string(member.value()) + ":";
+}
+
 // The member's lifetime spend: a counter that never resets.
 store::CounterKey SpendKey(MemberId member) {
-    return store::CounterKey{"spend:member:" + std::to_string(member.value()), Timestamp{}};
+    return store::CounterKey{MemberScope(member) + "spend", Timestamp{}};
 }
 
 Result<std::int64_t> LoadBalanceOf(store::Store& store, MemberId member, Asset asset) {
@@ -84,7 +90,7 @@ Result<std::optional<ledger::DecidedCommand>> DecideRefund(store::Store& store,
     }
     CANDOR_ASSIGN_OR_RETURN(const journal::Entry original, journal::Decode(entry_row->body));
     auto meta = program::ParseMeta(original.meta);
-    if (!IsMembersEntry(original, request.member) || !meta ||
+    if (!IsMembersEntry(original, request.member.id) || !meta ||
         meta->event_type != program::EventType::kPurchase || meta->amount <= 0) {
         return UnknownOriginal(result);
     }
@@ -98,7 +104,7 @@ Result<std::optional<ledger::DecidedCommand>> DecideRefund(store::Store& store,
         return std::move(decision).error();
     }
     CANDOR_ASSIGN_OR_RETURN(const Changes changes, ChangesOf(program, event, *decision, record));
-    CANDOR_TRY(ApplyChanges(store, program, request.member, changes));
+    CANDOR_TRY(ApplyChanges(store, program, request.member.id, changes));
     CANDOR_ASSERT(decision->reversal.has_value());
     const program::Reversal& reversal = *decision->reversal;
     ledger::Reverse reverse{original.id, reversal.part, reversal.whole, reversal.meta};
@@ -145,17 +151,14 @@ Timestamp NeverExpires() {
 }
 
 Result<MemberRecord> LoadMemberRecord(store::Store& store,
-                                      MemberId member,
+                                      const store::MemberRow& row,
                                       std::string_view default_time_zone) {
-    CANDOR_ASSIGN_OR_RETURN(const std::optional<store::MemberRow> row, store.FindMember(member));
-    if (!row) {
-        return MakeError(ErrorCode::kUnknownMember, "No member has this id.");
-    }
+    const MemberId member = row.id;
     MemberRecord record;
     record.member = member;
-    record.enrolled_at = row->created_at;
+    record.enrolled_at = row.created_at;
     record.time_zone =
-        row->settings.time_zone.empty() ? std::string(default_time_zone) : row->settings.time_zone;
+        row.settings.time_zone.empty() ? std::string(default_time_zone) : row.settings.time_zone;
     CANDOR_ASSIGN_OR_RETURN(record.facts, store.LoadMemberFacts(member));
     CANDOR_ASSIGN_OR_RETURN(record.points_balance, LoadBalanceOf(store, member, Asset::kPoints));
     CANDOR_ASSIGN_OR_RETURN(record.status_balance, LoadBalanceOf(store, member, Asset::kStatus));
@@ -232,8 +235,7 @@ store::CounterKey StoredCounterKey(const program::Program& program,
                                    std::string_view key,
                                    MemberId member) {
     program::CounterPeriod period = program::CounterPeriodOf(program, key);
-    return store::CounterKey{period.scope + ":member:" + std::to_string(member.value()),
-                             period.start};
+    return store::CounterKey{MemberScope(member) + period.scope, period.start};
 }
 
 Result<Changes> ChangesOf(const program::Program& program,
@@ -407,7 +409,7 @@ Result<std::optional<ledger::DecidedCommand>> DecideEvent(store::Store& store,
         return Invalid("The event is so old that the points it earns would have expired.");
     }
     CANDOR_ASSIGN_OR_RETURN(const Changes changes, ChangesOf(program, event, decision, record));
-    CANDOR_TRY(ApplyChanges(store, program, request.member, changes));
+    CANDOR_TRY(ApplyChanges(store, program, request.member.id, changes));
     result->decision = std::move(decision);
     if (!earn) {
         return std::optional<ledger::DecidedCommand>();

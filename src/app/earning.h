@@ -49,10 +49,10 @@ struct MemberRecord {
     std::map<std::string, AccountId, std::less<>> budget_accounts;
 };
 
-// The member's record without counters: the member row, facts, balances and spend total.
-// kUnknownMember when there is no such member. `default_time_zone` is the deployment's.
+// The record of `member` (its row, read by the caller) without counters: its enrolment time and
+// time zone, facts, balances and spend total. `default_time_zone` is the deployment's.
 Result<MemberRecord> LoadMemberRecord(store::Store& store,
-                                      MemberId member,
+                                      const store::MemberRow& member,
                                       std::string_view default_time_zone);
 
 // Loads the cap counters and campaign budgets `event` reads under `program` that `record` does
@@ -68,7 +68,8 @@ Status LoadEventCounters(store::Store& store,
 program::MemberFacts FactsOf(const program::Program& program, const MemberRecord& record);
 program::Counters CountersOf(const MemberRecord& record);
 
-// Where a cap counter of the engine (program::CounterKeys) is stored for `member`.
+// Where a cap counter of the engine (program::CounterKeys) is stored for `member`: scope
+// "member:<id>:<the key's scope>" (so a member's counters sit together), its period's start.
 store::CounterKey StoredCounterKey(const program::Program& program,
                                    std::string_view key,
                                    MemberId member);
@@ -126,7 +127,10 @@ Result<std::optional<ledger::Earn>> EarnOf(const program::Program& program,
 // One event as POST /v1/events received it.
 struct EventRequest {
     std::string client_id;  // the idempotency namespace, where a refund finds its purchase
-    MemberId member;
+    // The event's member as the handler found it (its id, enrolment time and settings; a
+    // member is never deleted and its time zone changes only by PATCH, which an event racing
+    // it may see either way).
+    store::MemberRow member;
     program::Event event;  // occurred_at set (the receive time when the client sent none)
     std::string default_time_zone;
 };

@@ -85,8 +85,9 @@ protected:
                                  EventResult* result = nullptr) {
         EventResult ignored;
         EventResult* out = result == nullptr ? &ignored : result;
-        const EventRequest request{
-            std::string(kClient), member.is_set() ? member : anna_, event, "Europe/Moscow"};
+        auto row = ledger_.store->FindMember(member.is_set() ? member : anna_);
+        EXPECT_TRUE(row.has_value() && row->has_value());
+        const EventRequest request{std::string(kClient), **row, event, "Europe/Moscow"};
         ledger::Decide decide;
         decide.fingerprint = EventFingerprint(event);
         decide.decide = [this, request, out](store::Store& store, Timestamp now) {
@@ -132,6 +133,29 @@ TEST_F(EarningTest, TheDefaultProgramEarnsOnePointPerHundredUntilAPublish) {
     ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
     EXPECT_EQ(program::ParseMeta(outcome->entry->meta)->program_version, 1);
     EXPECT_EQ(ledger_.CheckViolations(), "");
+}
+
+TEST_F(EarningTest, TheCacheFindsPublishedVersionsOnly) {
+    // Proves that the cache answers each published version (also after evicting it), none for
+    // a version never published, and the default for 0.
+    ProgramCache one(1);
+    Publish(kProgram);
+    Publish(std::string(*program::TemplateJson("cafe")));
+    for (const std::int64_t version : {1, 2, 1, 2}) {
+        auto found = one.Find(*ledger_.store, version);
+        ASSERT_TRUE(found.has_value());
+        ASSERT_TRUE(found->has_value());
+        EXPECT_EQ((*found)->version(), version);
+    }
+    auto missing = one.Find(*ledger_.store, 3);
+    ASSERT_TRUE(missing.has_value());
+    EXPECT_FALSE(missing->has_value());
+    auto fallback = one.Find(*ledger_.store, 0);
+    ASSERT_TRUE(fallback.has_value());
+    EXPECT_EQ((*fallback)->definition().name.en, "Default program");
+    auto in_force = one.InForce(*ledger_.store);
+    ASSERT_TRUE(in_force.has_value());
+    EXPECT_EQ(in_force->version(), 2);
 }
 
 TEST_F(EarningTest, OneEntryPerEventWithFactsCountersAndTier) {
@@ -309,7 +333,9 @@ TEST_F(EarningTest, SimulatingARunOfEventsDecidesAsEarningThem) {
         Event("s-2", 30000, "2026-11-21T13:00:00+03:00", coffee),
         Event("s-3", 30000, "2026-11-22T13:00:00+03:00", coffee),
         Event("s-4", 20000, "2026-11-23T13:00:00+03:00")};
-    auto record = LoadMemberRecord(*ledger_.store, anna_, "Europe/Moscow");
+    auto row = ledger_.store->FindMember(anna_);
+    ASSERT_TRUE(row.has_value() && row->has_value());
+    auto record = LoadMemberRecord(*ledger_.store, **row, "Europe/Moscow");
     ASSERT_TRUE(record.has_value());
     std::vector<std::string> simulated;
     for (const program::Event& event : events) {

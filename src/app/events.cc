@@ -42,22 +42,24 @@ nlohmann::json EventAnswer(const std::optional<journal::Entry>& entry,
 
 namespace {
 
-// The texts of an event's answer: the entry's explanation (from what this request decided, or
-// through the cache and a read connection for a replay), or what was decided when no entry
-// was written.
+// The texts of an event's answer: what this request decided (Explain words it as ExplainMeta
+// words the entry's meta, without parsing it back), or for a replay the stored entry's
+// explanation through the cache and a read connection.
 EntryTexts AnswerTexts(Deps& deps,
                        const program::Event& event,
                        const EventResult& result,
                        const ledger::Outcome& outcome) {
-    if (outcome.entry && result.program && !outcome.is_replay) {
-        auto meta = program::ParseMeta(outcome.entry->meta);
-        CANDOR_ASSERT(meta.has_value());  // written by this request's decision
+    if (!outcome.is_replay && result.program) {
+        if (!result.decision) {  // a refund of a purchase that earned nothing
+            return EntryTexts{
+                result.program->version(),
+                "Возврат учтён: покупка ничего не начислила, списывать нечего.",
+                "Refund recorded: the purchase earned nothing, so nothing is reversed."};
+        }
         return EntryTexts{
             result.program->version(),
-            program::ExplainMeta(
-                *result.program, *meta, outcome.entry->effective_at, program::Language::kRu),
-            program::ExplainMeta(
-                *result.program, *meta, outcome.entry->effective_at, program::Language::kEn)};
+            program::Explain(*result.program, event, *result.decision, program::Language::kRu),
+            program::Explain(*result.program, event, *result.decision, program::Language::kEn)};
     }
     if (outcome.entry) {
         const journal::Entry& entry = *outcome.entry;
@@ -69,20 +71,9 @@ EntryTexts AnswerTexts(Deps& deps,
         }
         return EntryTexts{};
     }
-    if (outcome.is_replay || !result.program) {
-        return EntryTexts{std::nullopt,
-                          "Событие уже было учтено; оно ничего не начислило.",
-                          "This event was recorded before; it earned nothing."};
-    }
-    if (!result.decision) {  // a refund of a purchase that earned nothing
-        return EntryTexts{result.program->version(),
-                          "Возврат учтён: покупка ничего не начислила, списывать нечего.",
-                          "Refund recorded: the purchase earned nothing, so nothing is reversed."};
-    }
-    return EntryTexts{
-        result.program->version(),
-        program::Explain(*result.program, event, *result.decision, program::Language::kRu),
-        program::Explain(*result.program, event, *result.decision, program::Language::kEn)};
+    return EntryTexts{std::nullopt,
+                      "Событие уже было учтено; оно ничего не начислило.",
+                      "This event was recorded before; it earned nothing."};
 }
 
 // The field a failed event's problem names: the one the decision named, else by code.
@@ -111,9 +102,14 @@ void SubmitEvent(Deps& deps,
                  const api::HttpRequest& request,
                  api::Responder respond,
                  program::Event event) {
-    auto member = ResolveMember(deps, event.member);
-    if (!member) {
-        respond(api::Problem(member.error(), request, "member"));
+    const std::string_view public_id = event.member;
+    auto member = deps.reads.Run<std::optional<store::MemberRow>>(
+        [public_id](ledger::Ledger& ledger) { return ledger.FindMember(public_id); });
+    if (!member || !*member) {
+        respond(api::Problem(member ? MakeError(ErrorCode::kUnknownMember, "No member has this id.")
+                                    : member.error(),
+                             request,
+                             "member"));
         return;
     }
     ledger::Decide decide;
@@ -123,7 +119,7 @@ void SubmitEvent(Deps& deps,
     }
     std::string key = event.id;
     auto job = std::make_shared<const EventRequest>(
-        EventRequest{context.client_id, *member, std::move(event), deps.default_time_zone});
+        EventRequest{context.client_id, **member, std::move(event), deps.default_time_zone});
     // Written by the decision on the committer thread, read by the callback on the same thread.
     auto result = std::make_shared<EventResult>();
     decide.decide = [&deps, job, result](store::Store& store, Timestamp now) {
@@ -144,7 +140,7 @@ void SubmitEvent(Deps& deps,
             }
             const EntryTexts texts = AnswerTexts(deps, job->event, *result, *outcome);
             const nlohmann::json document =
-                EventAnswer(outcome->entry, job->member, texts, outcome->is_replay);
+                EventAnswer(outcome->entry, job->member.id, texts, outcome->is_replay);
             const int status = outcome->is_replay || !outcome->entry ? 200 : 201;
             (*shared)(api::HttpResponse::Json(status, document.dump()));
         });

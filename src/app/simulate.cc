@@ -271,7 +271,7 @@ Result<nlohmann::json> Simulate(Deps& deps,
                     return fail(MakeError(ErrorCode::kUnknownMember, "No member has this id."));
                 }
                 CANDOR_ASSIGN_OR_RETURN(loaded,
-                                        LoadMemberRecord(store, row->id, deps.default_time_zone));
+                                        LoadMemberRecord(store, *row, deps.default_time_zone));
             }
             record = records.emplace(reference, std::move(loaded)).first;
         }

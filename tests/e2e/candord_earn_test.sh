@@ -121,7 +121,7 @@ check "daily cap over four events: 10 + 10 + 5 + 0" test "$total" = 25
 check "the fourth event earned nothing: 200 with no entry" \
     has "$answer" '^200 ' '"entry":null' '"points":0,'
 check "the cap's counter is at the cap" \
-    test "$(sql "SELECT value FROM counters WHERE scope = 'rule:coffee:day:member:2'")" = 25
+    test "$(sql "SELECT value FROM counters WHERE scope = 'member:2:rule:coffee:day'")" = 25
 capped="$(body "$(request GET /v1/members/m_00000002/history)" | jq -r '.entries[0].explanations.en')"
 check "the cut is explained" test "$capped" = \
     "+5 points: purchase of 1 RUB, on 1 matching item (1 RUB), rule 'Coffee', limited by the daily cap (would be 10)"
@@ -135,7 +135,7 @@ check "50 concurrent events all answered 200 or 201" \
     test "$(grep -cE '^20[01]$' "$work/burst")" = 50
 check "50 concurrent events: the balance is exactly the cap" test "$(points m_00000003)" = 25
 check "50 concurrent events: the counter is exactly the cap" \
-    test "$(sql "SELECT value FROM counters WHERE scope = 'rule:coffee:day:member:3'")" = 25
+    test "$(sql "SELECT value FROM counters WHERE scope = 'member:3:rule:coffee:day'")" = 25
 check "50 concurrent events: 50 purchases recorded" \
     test "$(sql 'SELECT purchases_count FROM member_facts WHERE member_id = 3')" = 50
 
@@ -216,6 +216,27 @@ check "simulate with given facts: 200, the weekend rule earns 30" \
     has "$(request POST /v1/program/simulate \
         "{\"event\":$(event f-1 x 150000 "$saturday"),\"facts\":{\"purchases_count\":3}}")" \
     '^200 ' '"amount":30'
+refund_run="[$(event sim-p m_00000008 100000 "$friday"),
+             {\"id\":\"sim-r\",\"type\":\"refund\",\"amount\":25000,\"original\":\"sim-p\"}]"
+check "simulate a purchase and its refund: the reversal of a quarter" \
+    test "$(body "$(request POST /v1/program/simulate "{\"events\":$refund_run,\"member\":\"m_00000008\"}")" |
+        jq -c '.results[1].reversal | [.part, .whole]')" = "[25000,100000]"
+check "simulate: event and events together: 400 naming events" \
+    problem "$(request POST /v1/program/simulate "{\"event\":{},\"events\":[]}")" 400 invalid-argument events
+check "simulate: member and facts together: 400 naming facts" \
+    problem "$(request POST /v1/program/simulate \
+        "{\"event\":$(event f-3 x 1 "$friday"),\"member\":\"m_00000001\",\"facts\":{}}")" \
+    400 invalid-argument facts
+check "simulate: a fact of the wrong kind: 400 naming it" \
+    problem "$(request POST /v1/program/simulate \
+        "{\"event\":$(event f-4 x 1 "$friday"),\"facts\":{\"time_zone\":\"Mars/Base\"}}")" \
+    400 invalid-argument facts.time_zone
+check "simulate: a bad event names its place in the list" \
+    problem "$(request POST /v1/program/simulate "{\"events\":[$(event f-5 x 1 "$friday"),{\"id\":\"f-6\",\"type\":\"sale\"}],\"facts\":{}}")" \
+    400 invalid-argument 'events\[1\].type'
+check "simulate the draft before any is saved: 400 naming version" \
+    problem "$(request POST /v1/program/simulate "{\"event\":$(event f-7 x 1 "$friday"),\"version\":\"draft\"}")" \
+    400 invalid-argument version
 check "simulate of an unknown version: 400 naming version" \
     problem "$(request POST /v1/program/simulate "{\"event\":$(event f-2 x 1 "$friday"),\"version\":9}")" \
     400 invalid-argument version
