@@ -22,6 +22,9 @@ TEST(HttpJsonTest, ParseObjectRefusesWhatIsNotAKnownObject) {
     ASSERT_FALSE(unknown.has_value());
     EXPECT_EQ(unknown.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(field, "zz");
+    // A member with an empty name is still named (found by the program fuzzer).
+    EXPECT_FALSE(ParseObject(R"({"a":1,"":2})", {"a"}, &field).has_value());
+    EXPECT_EQ(field, R"("")");
 }
 
 TEST(HttpJsonTest, ReadersNameTheFieldOfAWrongType) {

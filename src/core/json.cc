@@ -21,7 +21,9 @@ Status CheckObject(const nlohmann::json& json,
             is_allowed = is_allowed || key == name;
         }
         if (!is_allowed) {
-            *field = key;
+            // A member named "" is named by its JSON spelling, so that the field is never empty
+            // (an empty field means none).
+            *field = key.empty() ? std::string(R"("")") : key;
             return Invalid("Unknown field.");
         }
     }

@@ -22,7 +22,8 @@ Error Invalid(std::string message);
 Result<nlohmann::json> ParseJson(std::string_view body, std::string* field);
 
 // Parses `body` as a JSON object whose members are all in `allowed`. On error *field is "body"
-// (not JSON, not UTF-8, not an object) or the first unknown member's name.
+// (not JSON, not UTF-8, not an object) or the first unknown member's name (`""`, quotes included,
+// for a member with an empty name).
 Result<nlohmann::json> ParseObject(std::string_view body,
                                    std::initializer_list<std::string_view> allowed,
                                    std::string* field);
