@@ -110,6 +110,9 @@ inline constexpr std::size_t kEventFieldBytesMax = 64;
 // Bytes of an event's "member": a member id, a card number or a QR token, as sent.
 inline constexpr std::size_t kMemberReferenceBytesMax = 256;
 inline constexpr std::int64_t kEventAmountMax = 10'000'000'000'000;
+// An event's latest occurred_at, microseconds since the epoch (2200-01-01T00:00:00Z). A later time
+// is a client's mistake, and the date library's nanosecond clocks overflow after 2262.
+inline constexpr std::int64_t kEventTimeMaxMicros = std::int64_t{7'258'118'400} * 1'000'000;
 
 // A program's definition (program/): bytes of its JSON; earn rules (campaign rules included),
 // campaigns, rule groups and tiers in it; bytes of an id (rule, group, campaign, tier) and of a

@@ -223,9 +223,11 @@ Result<Event> ReadEvent(const nlohmann::json& json, std::string* field) {
     if (Has(json, "occurred_at")) {
         CANDOR_ASSIGN_OR_RETURN(const std::string text,
                                 ReadString(json, "occurred_at", 1, 64, field));
-        if (!ParseRfc3339(text, &event.occurred_at) || ToMicros(event.occurred_at) <= 0) {
+        if (!ParseRfc3339(text, &event.occurred_at) || ToMicros(event.occurred_at) <= 0 ||
+            ToMicros(event.occurred_at) >= limits::kEventTimeMaxMicros) {
             return Invalid(
-                "Must be an RFC 3339 date-time with an offset, e.g. 2026-11-21T18:03:11+03:00.");
+                "Must be an RFC 3339 date-time with an offset before the year 2200, e.g. "
+                "2026-11-21T18:03:11+03:00.");
         }
     }
     if (NeedsAmount(event.type) || Has(json, "amount")) {
